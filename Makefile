@@ -1,0 +1,48 @@
+# The commands the README names.  `serve`, `build`, `test` and `bench` run
+# `install` first when anything it depends on changed; `install` is the only
+# target that talks to the package registries (PyPI, npm).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+# Pure-Python wheels that the core's test suite needs inside Pyodide (see
+# tests/pyodide/); fetched from PyPI once, at install time.
+PYODIDE_WHEELS := .cache/pyodide-wheels
+
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install serve build test test-fast bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml widgets/pyproject.toml package.json package-lock.json tests/pyodide/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./widgets
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(PYODIDE_WHEELS)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps \
+		--dest $(PYODIDE_WHEELS) -r tests/pyodide/requirements.txt
+	touch $@
+
+serve: install
+	$(BIN)/mkdocs serve --strict --dev-addr localhost:$(PORT)
+
+build: install
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: install
+	$(BIN)/python -m pytest
+
+# Quick loop while editing: no browser, no Pyodide.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not slow" --ignore=tests/pyodide
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf site .cache .pytest_cache .hypothesis
