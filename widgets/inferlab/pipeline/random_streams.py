@@ -1,0 +1,127 @@
+"""Independent, seeded random streams and the samplers the pipeline draws from.
+
+Each source of randomness (arrivals, prompt popularity, token counts, worker
+crashes, ...) owns its own :class:`random.Random`, seeded from the run seed and
+the source's name.  Changing one control therefore changes only the draws of
+the stream it touches: the k-th request keeps its prompt and token counts
+whether the cache is on or off.  String seeds go through SHA-512 inside
+``random.seed`` (version 2), so the streams are identical on every platform,
+CPython or Pyodide.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+#: The named sources; each gets its own stream.
+STREAM_NAMES = (
+    "arrivals",     # inter-arrival gaps and diurnal thinning
+    "bursts",       # on/off durations of the bursty pattern
+    "popularity",   # which prompt (cache key) a request carries
+    "prompt_tokens",
+    "output_tokens",
+    "service",      # --service-dist override: service times
+    "failures",     # worker crashes (at-least-once redelivery)
+)
+
+
+class Streams:
+    """One ``random.Random`` per name, derived from a single integer seed."""
+
+    __slots__ = ("seed", "_streams")
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._streams = {name: random.Random(f"inferlab.pipeline:{seed}:{name}") for name in STREAM_NAMES}
+
+    def __getitem__(self, name: str) -> random.Random:
+        return self._streams[name]
+
+
+class ZipfSampler:
+    """Draw ranks 1..n with P(k) proportional to k**-s, in O(1) time and memory.
+
+    Rejection-inversion sampling (W. Hörmann and G. Derflinger, "Rejection-
+    inversion to generate variates from monotone discrete distributions",
+    ACM TOMACS 6(3), 1996): invert the integral H of the continuous density
+    x**-s over [k - 1/2, k + 1/2] cells and accept with a cheap test; the
+    expected number of iterations is close to 1.  Works for any s >= 0 and
+    key spaces far too large for a table (10**9 keys).
+    """
+
+    __slots__ = ("n", "s", "_h_x1", "_h_n", "_squeeze", "_rand")
+
+    def __init__(self, n: int, s: float, rng: random.Random) -> None:
+        self.n = n
+        self.s = s
+        self._rand = rng.random
+        self._h_x1 = self._big_h(1.5) - 1.0
+        self._h_n = self._big_h(n + 0.5)
+        self._squeeze = 2.0 - self._big_h_inv(self._big_h(2.5) - 2.0 ** -s)
+
+    def _big_h(self, x: float) -> float:
+        """Integral of t**-s from 1 to x: (x**(1-s) - 1) / (1-s), or log x at s = 1."""
+        log_x = math.log(x)
+        return _expm1_over_x((1.0 - self.s) * log_x) * log_x
+
+    def _big_h_inv(self, y: float) -> float:
+        """Inverse of :meth:`_big_h`."""
+        t = max(-1.0, y * (1.0 - self.s))
+        return math.exp(_log1p_over_x(t) * y)
+
+    def sample(self) -> int:
+        """One rank in 1..n (1 is the most popular key)."""
+        n, s = self.n, self.s
+        h_n, span = self._h_n, self._h_x1 - self._h_n
+        rand, big_h, big_h_inv = self._rand, self._big_h, self._big_h_inv
+        while True:
+            u = h_n + rand() * span
+            x = big_h_inv(u)
+            k = int(x + 0.5)
+            if k < 1:
+                k = 1
+            elif k > n:
+                k = n
+            if k - x <= self._squeeze or u >= big_h(k + 0.5) - k ** -s:
+                return k
+
+
+def _log1p_over_x(x: float) -> float:
+    """log(1+x)/x, continuous at 0."""
+    return math.log1p(x) / x if abs(x) > 1e-8 else 1.0 - x * (0.5 - x / 3.0)
+
+
+def _expm1_over_x(x: float) -> float:
+    """(exp(x)-1)/x, continuous at 0."""
+    return math.expm1(x) / x if abs(x) > 1e-8 else 1.0 + x * (0.5 + x / 6.0)
+
+
+class TokenCount:
+    """Token counts with a given mean and coefficient of variation (cv).
+
+    cv = 0 gives a fixed count; otherwise a log-normal, the usual shape of
+    prompt and completion lengths in serving traces (heavy right tail), with
+    sigma**2 = ln(1 + cv**2) and mu = ln(mean) - sigma**2 / 2 so that the mean
+    is *mean* before rounding.  Draws are rounded and clamped to 1..cap.
+    """
+
+    __slots__ = ("mean", "cv", "cap", "_mu", "_sigma", "_lognorm")
+
+    def __init__(self, mean: float, cv: float, cap: int, rng: random.Random) -> None:
+        self.mean = mean
+        self.cv = cv
+        self.cap = cap
+        sigma2 = math.log1p(cv * cv)
+        self._sigma = math.sqrt(sigma2)
+        self._mu = math.log(mean) - sigma2 / 2.0
+        self._lognorm = rng.lognormvariate
+
+    def sample(self) -> int:
+        """One token count (an int in 1..cap)."""
+        if self.cv == 0.0:
+            x = self.mean
+        else:
+            x = self._lognorm(self._mu, self._sigma)
+        k = int(x + 0.5)
+        return 1 if k < 1 else (self.cap if k > self.cap else k)
