@@ -1,0 +1,1 @@
+"""The ``inferfolio/portfolio`` MkDocs plugin: résumé, posts, feed, SEO."""

@@ -1,0 +1,173 @@
+"""The ``inferfolio/portfolio`` MkDocs plugin.
+
+Hooks, in build order:
+
+* ``on_config``  – locate the résumé and posts; read the blog plugin's options.
+* ``on_files``   – validate the résumé; validate and mount ``posts/`` into the
+  blog (this runs before Material's blog plugin, which then sees the posts).
+* ``on_page_context`` – give templates ``resume``, ``radar_svg``,
+  ``latest_posts`` and ``person_jsonld``.
+* ``on_page_content`` – keep each post's HTML for the feed.
+* ``on_post_build`` – write the Atom feed.
+
+Every author error becomes a ``PluginError`` whose message names the file,
+line, field, bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from .config import PortfolioConfig
+from .feed import FeedEntry, FeedInfo, atom_feed
+from .posts import Post, front_matter_schema, load_posts
+from .radar import radar_svg
+from .resume import load_resume
+from .seo import person_jsonld
+
+log = get_plugin_logger(__name__)
+
+
+class PortfolioPlugin(BasePlugin[PortfolioConfig]):
+    def __init__(self) -> None:
+        self.resume: dict[str, Any] = {}
+        self.posts: list[Post] = []
+        self.post_html: dict[str, str] = {}
+        self.files: Files | None = None
+
+    # -- configuration --------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        self.root = Path(config.config_file_path).resolve().parent
+        self.resume_path = self.root / self.config.resume
+        self.posts_path = self.root / self.config.posts_dir
+        blog = config.plugins.get("material/blog")
+        blog_options = blog.config if blog is not None else {}
+        self.blog_dir = posixpath.normpath(blog_options.get("blog_dir", self.config.posts_blog_dir))
+        self.categories = list(blog_options.get("categories_allowed", []) or [])
+        self.authors_file = Path(config.docs_dir) / blog_options.get("authors_file", "{blog}/.authors.yml").format(blog=self.blog_dir)
+        self.post_html = {}
+        return config
+
+    # -- files ----------------------------------------------------------------
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled:
+            return None
+        self.files = files
+        try:
+            self.resume = load_resume(
+                self.resume_path,
+                page_exists=lambda uri: files.get_file_from_path(uri) is not None,
+                display_name=self._display(self.resume_path),
+            )
+        except ValueError as exc:
+            raise PluginError(f"résumé: {exc}") from None
+        if self.posts_path.is_dir():
+            self._mount_posts(files, config)
+        else:
+            log.warning("posts_dir %s does not exist; the blog has no posts", self._display(self.posts_path))
+        if self.config.feed_enabled:
+            # A placeholder, so that Markdown links to the feed validate; the
+            # real feed is written over it in on_post_build.
+            files.append(File.generated(config, self.config.feed_path, content=""))
+        return files
+
+    def _mount_posts(self, files: Files, config: MkDocsConfig) -> None:
+        schema = front_matter_schema(self.categories, self._author_ids())
+        try:
+            self.posts, assets = load_posts(self.posts_path, self.blog_dir, self.root, schema)
+        except ValueError as exc:
+            raise PluginError(f"posts: {exc}") from None
+        mounts = [(post.source, post.src_uri) for post in self.posts] + assets
+        for source, src_uri in mounts:
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(
+                    f"posts: {self._display(source)} would be mounted at docs/{src_uri}, "
+                    "which already exists; keep posts in one place (posts/)"
+                )
+            files.append(File.generated(config, src_uri, abs_src_path=str(source)))
+
+    def _author_ids(self) -> list[str]:
+        if not self.authors_file.is_file():
+            return []
+        data = yaml.safe_load(self.authors_file.read_text(encoding="utf-8")) or {}
+        return sorted((data.get("authors") or {}).keys())
+
+    # -- pages ----------------------------------------------------------------
+
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+        if not self.config.enabled:
+            return context
+        context["resume"] = self.resume
+        template = page.meta.get("template")
+        if template in ("home.html", "resume.html"):
+            context["radar_svg"] = radar_svg(self.resume["radar"])
+            context["latest_posts"] = self.published_posts()[: self.config.posts_on_home]
+            context["person_jsonld"] = person_jsonld(self.resume, config.site_url or "")
+        return context
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if self.config.enabled and page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
+            self.post_html[page.file.src_uri] = html
+        return html
+
+    def published_posts(self) -> list[dict[str, Any]]:
+        """Posts that the blog builds (drafts excluded when not serving), newest first."""
+        result = []
+        for post in sorted(self.posts, key=lambda p: p.date, reverse=True):
+            file = self.files.get_file_from_path(post.src_uri) if self.files else None
+            if file is None or file.inclusion.is_excluded():
+                continue
+            result.append({**post.meta, "url": file.url, "src_uri": post.src_uri})
+        return result
+
+    # -- feed -----------------------------------------------------------------
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not (self.config.enabled and self.config.feed_enabled):
+            return
+        site_url = config.site_url or ""
+        if not site_url:
+            log.warning("site_url is not set: the feed needs absolute links, so it was not written")
+            return
+        posts = self.published_posts()[: self.config.feed_limit]
+        entries = [
+            FeedEntry(
+                title=post["title"],
+                url=site_url + post["url"],
+                published=post["date"],
+                summary=post["description"],
+                content_html=self.post_html.get(post["src_uri"], ""),
+                categories=post["categories"],
+            )
+            for post in posts
+        ]
+        info = FeedInfo(
+            title=f"{config.site_name} — blog",
+            site_url=site_url,
+            feed_url=site_url + self.config.feed_path,
+            author=config.site_author or config.site_name,
+            subtitle=config.site_description or "",
+        )
+        target = Path(config.site_dir) / self.config.feed_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(atom_feed(info, entries), encoding="utf-8")
+
+    def _display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)

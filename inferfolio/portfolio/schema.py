@@ -1,0 +1,288 @@
+"""A small validator for YAML documents that reports *where* a value is wrong.
+
+The résumé and post front matter are plain YAML, but an author who mistypes a
+date should see ``docs/resume.yml:14: experience[0].start: '2023-13' is not a
+date; expected YYYY or YYYY-MM`` rather than a stack trace.  PyYAML's node
+tree (``yaml.compose``) keeps the line of every value, so validation walks the
+nodes instead of the loaded objects.
+
+A schema is built from the field types below; ``validate(node, schema)``
+returns the plain Python value or raises :class:`SchemaError` listing every
+problem found (not just the first).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid value: its 1-based *line*, dotted *path* and a *message*."""
+
+    line: int
+    path: str
+    message: str
+
+    def format(self, filename: str) -> str:
+        where = f"{filename}:{self.line}" if self.line else filename
+        return f"{where}: {self.path or '(document)'}: {self.message}"
+
+
+class SchemaError(ValueError):
+    """Raised with every :class:`Problem` found in one document."""
+
+    def __init__(self, filename: str, problems: Sequence[Problem]) -> None:
+        self.filename = filename
+        self.problems = list(problems)
+        lines = "\n  ".join(p.format(filename) for p in self.problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"{len(self.problems)} {noun} in {filename}:\n  {lines}")
+
+
+def _shown(node: yaml.Node) -> str:
+    """The value of *node* as the author wrote it, for error messages."""
+    if isinstance(node, yaml.ScalarNode):
+        text = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+        return repr(text)
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return "a mapping"
+
+
+class _Context:
+    """Collects problems while a document is walked; *line_offset* shifts line numbers."""
+
+    def __init__(self, line_offset: int) -> None:
+        self.line_offset = line_offset
+        self.problems: list[Problem] = []
+
+    def fail(self, node: yaml.Node | None, path: str, message: str) -> None:
+        line = node.start_mark.line + 1 + self.line_offset if node is not None else 0
+        self.problems.append(Problem(line, path, message))
+
+
+class Field:
+    """Base class: subclasses turn a node into a value or report a problem."""
+
+    expected = "a value"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        raise NotImplementedError
+
+
+_MISSING = object()
+
+
+@dataclass
+class Str(Field):
+    """A non-empty string of at most *max_len* characters (optionally matching *pattern*)."""
+
+    min_len: int = 1
+    max_len: int = 2000
+    pattern: str | None = None
+    expected_text: str | None = None
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        if self.expected_text:
+            return self.expected_text
+        return f"text of {self.min_len} to {self.max_len} characters"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+            return _MISSING
+        value = node.value.strip()
+        if not self.min_len <= len(value) <= self.max_len or (
+            self.pattern is not None and re.fullmatch(self.pattern, value) is None
+        ):
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+            return _MISSING
+        return value
+
+
+def Url() -> Str:  # noqa: N802 - reads like a type in schemas
+    """An absolute http(s) URL or a mailto: link."""
+    return Str(pattern=r"(https?://[^\s/]+\.[^\s]+|mailto:[^\s@]+@[^\s@]+)", expected_text="an absolute URL (https://...) or mailto:")
+
+
+def Email() -> Str:  # noqa: N802
+    return Str(pattern=r"[^\s@]+@[^\s@]+\.[^\s@]+", expected_text="an e-mail address like name@example.com")
+
+
+@dataclass
+class Int(Field):
+    """An integer between *minimum* and *maximum* inclusive."""
+
+    minimum: int
+    maximum: int
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"an integer from {self.minimum} to {self.maximum}"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if isinstance(node, yaml.ScalarNode) and re.fullmatch(r"[-+]?\d+", node.value.strip()):
+            value = int(node.value)
+            if self.minimum <= value <= self.maximum:
+                return value
+        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        return _MISSING
+
+
+@dataclass
+class Bool(Field):
+    expected = "true or false"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return node.value.lower() in ("true", "yes", "on")
+        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        return _MISSING
+
+
+@dataclass
+class Choice(Field):
+    """One of *choices* (strings)."""
+
+    choices: Sequence[str]
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(self.choices)
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.value in self.choices:
+            return node.value
+        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        return _MISSING
+
+
+@dataclass
+class YearMonth(Field):
+    """``YYYY`` or ``YYYY-MM`` (a résumé date); *allow_present* also accepts ``present``."""
+
+    allow_present: bool = False
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "YYYY or YYYY-MM" + (" or 'present'" if self.allow_present else "")
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            text = node.value.strip()
+            if self.allow_present and text.lower() == "present":
+                return "present"
+            match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
+            if match and 1950 <= int(match[1]) <= 2100 and (match[2] is None or 1 <= int(match[2]) <= 12):
+                return text
+        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        return _MISSING
+
+
+@dataclass
+class Date(Field):
+    """A calendar date ``YYYY-MM-DD`` (returned as :class:`datetime.date`)."""
+
+    expected = "a date YYYY-MM-DD"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        text = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return _dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        return _MISSING
+
+
+@dataclass
+class ListOf(Field):
+    """A list of *item*, with *min_items* to *max_items* entries."""
+
+    item: Field
+    min_items: int = 1
+    max_items: int = 100
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a list of {self.min_items} to {self.max_items} entries, each {self.item.expected}"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+            return _MISSING
+        if not self.min_items <= len(node.value) <= self.max_items:
+            ctx.fail(node, path, f"a list of {len(node.value)} entries is not allowed; expected {self.min_items} to {self.max_items} entries")
+        return [self.item.check(child, f"{path}[{i}]", ctx) for i, child in enumerate(node.value)]
+
+
+@dataclass
+class Record(Field):
+    """A mapping with *required* and *optional* keys; unknown keys are errors (typos)."""
+
+    required: Mapping[str, Field]
+    optional: Mapping[str, Field] = field(default_factory=dict)
+    #: Called with the checked mapping; returns extra ``(key, message)`` problems.
+    rules: Sequence[Callable[[dict[str, Any]], list[tuple[str, str]]]] = ()
+
+    expected = "a mapping"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected a mapping with keys {', '.join(self.required)}")
+            return _MISSING
+        allowed = {**self.required, **self.optional}
+        result: dict[str, Any] = {}
+        nodes: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            sub = f"{path}.{key}" if path else key
+            if key not in allowed:
+                ctx.fail(key_node, sub, f"unknown field; allowed fields: {', '.join(allowed)}")
+                continue
+            if key in nodes:
+                ctx.fail(key_node, sub, "appears twice")
+                continue
+            nodes[key] = value_node
+            result[key] = allowed[key].check(value_node, sub, ctx)
+        for key, spec in self.required.items():
+            if key not in nodes:
+                ctx.fail(node, f"{path}.{key}" if path else key, f"is missing; expected {spec.expected}")
+        if all(value is not _MISSING for value in result.values()) and all(k in nodes for k in self.required):
+            for rule in self.rules:
+                for key, message in rule(result):
+                    ctx.fail(nodes.get(key, node), f"{path}.{key}" if path else key, message)
+        return result
+
+
+def validate(text: str, schema: Field, filename: str, line_offset: int = 0) -> Any:
+    """Parse YAML *text* and check it against *schema*.
+
+    *line_offset* is added to reported line numbers (front matter starts one
+    line into its file).  Returns the plain value; raises :class:`SchemaError`
+    naming *filename*, the line, the field path, the bad value and what is
+    expected.
+    """
+    ctx = _Context(line_offset)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark is not None else 0
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SchemaError(filename, [Problem(line, "", f"invalid YAML: {problem}")]) from None
+    if node is None:
+        raise SchemaError(filename, [Problem(1 + line_offset, "", "the document is empty")])
+    value = schema.check(node, "", ctx)
+    if ctx.problems:
+        raise SchemaError(filename, ctx.problems)
+    return value
