@@ -61,7 +61,7 @@ class Config:
     hardware: str | None = None
     prefill_tps: float = 4000.0          # prompt tokens/s of one server (used when no model is named)
     decode_tps: float = 100.0            # output tokens/s of one slot decoding alone
-    batch_overhead: float = 0.06         # extra step time per additional decoding slot (see inference.py)
+    batch_overhead: float = 0.1          # extra step time per additional decoding slot (see inference.py)
     slots: int = 16                      # llama-server -np: parallel slots per server
     replicas: int = 4                    # llama-server instances behind the workers
     prompt_tokens_mean: float = 400.0

@@ -1,0 +1,232 @@
+"""llama.cpp servers: parallel slots, prompt prefill, continuously batched decode.
+
+Each of ``replicas`` llama-server processes has ``slots`` (``-np``) slots.  A
+worker's request takes a free slot (the least busy server; if every slot is
+busy it waits in one FIFO line, as llama-server defers tasks until a slot
+frees) and holds it for prefill plus decode.
+
+Prefill (prompt processing) is compute bound: a server works through prompts
+one after another at ``prefill_tps`` tokens/s, so a prompt finishes at
+``max(now, server free) + prompt_tokens / prefill_tps``.
+
+Decode is memory-bandwidth bound: each step reads all the weights once and
+produces one token for *every* decoding slot.  With n slots decoding, a step
+costs the single-slot step time times ``1 + overhead x (n - 1)`` (the extra
+KV-cache reads and matrix width per slot), so
+
+    per-slot speed  r(n) = decode_tps / (1 + overhead x (n - 1))
+    aggregate speed      = n x r(n)   (rises with n, towards decode_tps / overhead)
+
+``overhead`` defaults to 0.1, fitted to the sample table in llama.cpp's
+``examples/batched-bench/README.md`` (LLaMA 7B F16: S_TG 41.57 t/s at B=1,
+242.23 t/s at B=16, i.e. 16 / (1 + 15 x 0.12) = 5.8x).  When the quantization
+calculator offers ``batched_decode_tokens_per_s`` its curve replaces this one.
+Simplification: prefill of a new prompt and decode of other slots overlap
+freely (llama.cpp mixes them in one batch, where a prompt chunk slows that
+step a little).
+
+Decode is processor sharing with a load-dependent rate, simulated exactly
+with a virtual clock ``v``: every decoding slot has emitted ``v`` tokens of
+"shared progress" since time zero, ``dv/dt = r(n)``; a request joining at
+``v0`` with ``k`` tokens finishes when ``v = v0 + k``.  One timer per server
+tracks the earliest finish, so a change of n costs O(log n), not O(n).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappop, heappush
+from typing import Callable
+
+from inferlab.pipeline.engine import Engine
+from inferlab.pipeline.metrics import Level, Tally
+from inferlab.pipeline.pubsub import Message
+
+#: Largest slot count whose per-slot speed is tabulated (= the config maximum).
+MAX_SLOTS = 1024
+
+
+def per_slot_speeds(decode_tps: float, overhead: float, batched: Callable[[int], float] | None = None) -> list[float]:
+    """Per-slot decode speed (tokens/s) for n = 0..MAX_SLOTS concurrently decoding slots.
+
+    *batched*, if given, returns the aggregate tokens/s of n slots and
+    overrides the formula in the module docstring.
+    """
+    speeds = [0.0]
+    for n in range(1, MAX_SLOTS + 1):
+        if batched is not None:
+            speeds.append(batched(n) / n)
+        else:
+            speeds.append(decode_tps / (1.0 + overhead * (n - 1)))
+    return speeds
+
+
+class Server:
+    """One llama-server: busy slots, prefill line, decode virtual clock."""
+
+    __slots__ = ("index", "busy", "prefill_free_at", "v", "n", "t_last", "heap", "timer_token", "timer_at")
+
+    def __init__(self, index: int, now: float) -> None:
+        self.index = index
+        self.busy = 0                 # slots held (prefill or decode)
+        self.prefill_free_at = now    # when the prefill line is next free (s)
+        self.v = 0.0                  # virtual decode clock (tokens per slot)
+        self.n = 0                    # slots decoding
+        self.t_last = now             # time v was last brought up to date
+        self.heap: list[tuple[float, int, Message]] = []  # (v at finish, seq, message)
+        self.timer_token = 0
+        self.timer_at = float("inf")
+
+
+class Inference:
+    """The pool of llama.cpp servers; calls ``on_done(msg, now)`` as each request finishes."""
+
+    __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
+                 "waiting", "busy_slots", "on_done", "_seq", "_prefilled", "_decode_timer",
+                 "_service_done", "unlimited")
+
+    def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
+                 speeds: list[float], service: Callable[[Message], float] | None = None,
+                 unlimited: bool = False) -> None:
+        self.engine = engine
+        self.tally = tally
+        self.servers = [Server(i, engine.now) for i in range(replicas)]
+        self.slots = slots                # per server
+        self.prefill_tps = prefill_tps
+        self.speeds = speeds              # per-slot decode tokens/s by n
+        self.service = service            # override: service time of a request (s)
+        self.unlimited = unlimited        # ideal mode: no slot limit at all
+        self.waiting: deque[Message] = deque()
+        self.busy_slots = Level(engine.now)
+        self.on_done: Callable[[Message, float], None] = lambda msg, now: None
+        self._seq = 0
+        self._prefilled = self._on_prefilled
+        self._decode_timer = self._on_decode_timer
+        self._service_done = self._on_service_done
+
+    # -- admission --------------------------------------------------------
+    def submit(self, msg: Message, now: float) -> None:
+        """A worker asks for a completion of *msg* at *now*."""
+        if self.unlimited:
+            self._start(self.servers[0], msg, now)
+            return
+        server = self._free_server()
+        if server is None:
+            self.waiting.append(msg)
+        else:
+            self._start(server, msg, now)
+
+    def _free_server(self) -> Server | None:
+        best = None
+        slots = self.slots
+        for server in self.servers:
+            if server.busy < slots and (best is None or server.busy < best.busy):
+                best = server
+        return best
+
+    def _start(self, server: Server, msg: Message, now: float) -> None:
+        server.busy += 1
+        self.busy_slots.add(now, 1)
+        eng = self.engine
+        service = self.service
+        if service is not None:
+            heappush(eng.heap, (now + service(msg), 1, next(eng.counter), self._service_done, (server, msg)))
+            return
+        start = server.prefill_free_at
+        if start < now:
+            start = now
+        done = start + msg.prompt_tokens / self.prefill_tps
+        server.prefill_free_at = done
+        self.tally.prompt_tokens += msg.prompt_tokens
+        heappush(eng.heap, (done, 1, next(eng.counter), self._prefilled, (server, msg)))
+
+    def _release(self, server: Server, msg: Message, now: float) -> None:
+        server.busy -= 1
+        self.busy_slots.add(now, -1)
+        waiting = self.waiting
+        if waiting and server.busy < self.slots:
+            self._start(server, waiting.popleft(), now)
+        self.on_done(msg, now)
+
+    def _on_service_done(self, arg: tuple[Server, Message]) -> None:
+        server, msg = arg
+        self.tally.generated_tokens += msg.output_tokens
+        self._release(server, msg, self.engine.now)
+
+    # -- decode (processor sharing, see module docstring) -------------------
+    def _on_prefilled(self, arg: tuple[Server, Message]) -> None:
+        server, msg = arg
+        now = self.engine.now
+        self._sync(server, now)
+        server.n += 1
+        self._seq += 1
+        heappush(server.heap, (server.v + msg.output_tokens, self._seq, msg))
+        self._arm(server, now, only_if_earlier=True)
+
+    def _sync(self, server: Server, now: float) -> None:
+        """Bring the server's virtual clock up to *now*."""
+        if server.n:
+            server.v += self.speeds[server.n] * (now - server.t_last)
+        server.t_last = now
+
+    def _arm(self, server: Server, now: float, only_if_earlier: bool) -> None:
+        """Set the server's timer at its earliest decode finish.
+
+        With *only_if_earlier*, a pending timer that fires sooner is kept:
+        it will fire early, find nothing finished, and re-arm (cheaper than
+        invalidating it on every join, which only delays finishes).
+        """
+        if not server.heap:
+            server.timer_at = float("inf")
+            return
+        at = now + (server.heap[0][0] - server.v) / self.speeds[server.n]
+        if only_if_earlier and server.timer_at <= at:
+            return
+        server.timer_token += 1
+        server.timer_at = at
+        eng = self.engine
+        heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, (server, server.timer_token)))
+
+    def _on_decode_timer(self, arg: tuple[Server, int]) -> None:
+        server, token = arg
+        if token != server.timer_token:
+            return
+        now = self.engine.now
+        self._sync(server, now)
+        server.timer_at = float("inf")
+        heap = server.heap
+        limit = server.v + 1e-9 * (1.0 + server.v)
+        finished = []
+        while heap and heap[0][0] <= limit:
+            finished.append(heappop(heap)[2])
+        server.n -= len(finished)
+        self._arm(server, now, only_if_earlier=False)
+        tally = self.tally
+        for msg in finished:
+            tally.generated_tokens += msg.output_tokens
+            self._release(server, msg, now)
+
+    # -- controls ---------------------------------------------------------
+    def set_rates(self, prefill_tps: float, speeds: list[float]) -> None:
+        """New prefill speed and per-slot decode speeds from now on."""
+        now = self.engine.now
+        for server in self.servers:
+            self._sync(server, now)
+        self.prefill_tps = prefill_tps
+        self.speeds = speeds
+        for server in self.servers:
+            self._arm(server, now, only_if_earlier=False)
+
+    def set_slots(self, slots: int) -> None:
+        """Change ``-np`` on every server; waiting requests take any new slots at once."""
+        self.slots = slots
+        now = self.engine.now
+        while self.waiting:
+            server = self._free_server()
+            if server is None:
+                break
+            self._start(server, self.waiting.popleft(), now)
+
+    def decoding(self) -> int:
+        """Slots decoding right now (all servers)."""
+        return sum(s.n for s in self.servers)

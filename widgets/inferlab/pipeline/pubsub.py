@@ -1,0 +1,176 @@
+"""The pub/sub queue, with the delivery semantics of an SQS standard queue.
+
+* Workers pull: each idle worker receives the oldest visible message itself.
+* A received message is hidden for the visibility timeout.  If it is not
+  deleted by then (the worker crashed, or is still busy), it becomes visible
+  again and another worker may receive it: delivery is at-least-once, and a
+  slow message can be processed twice.
+* Each receive increments the message's receive count.  When a message's
+  visibility timeout expires after ``max_receives`` receives, it moves to the
+  dead-letter queue instead of reappearing (SQS's redrive policy,
+  ``maxReceiveCount``; SQS moves it on the next receive attempt, here at the
+  expiry, which is the same moment for a queue with idle workers).
+* Optionally the backlog is bounded: a publish while ``max_depth`` messages
+  are visible is rejected (back-pressure to the gateway).
+* Completion of any processing of a message deletes it; later completions of
+  copies still in flight are counted as duplicates.
+
+Deletes and expiries are lazy: entries stay in the deque / deadline list and
+are skipped when reached, so every operation is O(1) amortised.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappush
+from typing import Callable
+
+from inferlab.pipeline.engine import Engine
+from inferlab.pipeline.metrics import Level, Tally
+
+VISIBLE, IN_FLIGHT, DONE, DEAD = 0, 1, 2, 3
+
+
+class Message:
+    """One client request travelling through the pipeline."""
+
+    __slots__ = ("id", "t_arrival", "key", "prompt_tokens", "output_tokens", "service_s",
+                 "state", "receives", "visible_since", "t_first_receive")
+
+    def __init__(self, id: int, t_arrival: float, key: int, prompt_tokens: int,
+                 output_tokens: int, service_s: float) -> None:
+        self.id = id
+        self.t_arrival = t_arrival      # when the client sent it (s)
+        self.key = key                  # prompt identity (cache key), 1 = most popular
+        self.prompt_tokens = prompt_tokens
+        self.output_tokens = output_tokens
+        self.service_s = service_s      # only with a service-time override
+        self.state = VISIBLE
+        self.receives = 0
+        self.visible_since = 0.0
+        self.t_first_receive = -1.0
+
+
+class MessageQueue:
+    """SQS-like queue: visibility timeout, redelivery, dead-letter queue, optional max depth."""
+
+    __slots__ = ("engine", "tally", "visible", "depth", "in_flight",
+                 "visibility_timeout_s", "max_receives", "max_depth",
+                 "_since_sum", "_deadlines", "_checker_due", "on_visible", "on_dead",
+                 "dead_letters", "_check")
+
+    def __init__(self, engine: Engine, tally: Tally, *,
+                 visibility_timeout_s: float | None, max_receives: int, max_depth: int | None) -> None:
+        self.engine = engine
+        self.tally = tally
+        self.visible: deque[Message] = deque()
+        self.depth = Level(engine.now)      # visible messages (the backlog)
+        self.in_flight = Level(engine.now)  # received, not yet deleted or expired
+        self.visibility_timeout_s = visibility_timeout_s
+        self.max_receives = max_receives
+        self.max_depth = max_depth
+        self._since_sum = 0.0               # sum of visible_since over visible messages
+        self._deadlines: deque[tuple[float, Message, int]] = deque()
+        self._checker_due = False
+        self.on_visible: Callable[[float], None] = lambda now: None
+        self.on_dead: Callable[[Message, float], None] = lambda msg, now: None
+        self.dead_letters = 0
+        self._check = self._check_deadlines
+
+    # -- publishing -------------------------------------------------------
+    def publish(self, msg: Message, now: float) -> bool:
+        """Make *msg* visible; False (rejected) if the backlog is at max depth."""
+        if self.max_depth is not None and self.depth.value >= self.max_depth:
+            return False
+        self._make_visible(msg, now)
+        return True
+
+    def _make_visible(self, msg: Message, now: float) -> None:
+        msg.state = VISIBLE
+        msg.visible_since = now
+        self._since_sum += now
+        self.visible.append(msg)
+        self.depth.add(now, 1)
+        self.tally.queue_entries += 1
+
+    def _leave_visible(self, msg: Message, now: float) -> None:
+        wait = now - msg.visible_since
+        self._since_sum -= msg.visible_since
+        self.depth.add(now, -1)
+        self.tally.wait_s += wait
+
+    # -- consuming --------------------------------------------------------
+    def receive(self, now: float) -> Message | None:
+        """The oldest visible message, now hidden and in flight; None if none is visible."""
+        visible = self.visible
+        while visible:
+            msg = visible.popleft()
+            if msg.state != VISIBLE:
+                continue  # deleted while visible: lazily dropped here
+            self._leave_visible(msg, now)
+            msg.state = IN_FLIGHT
+            msg.receives += 1
+            if msg.t_first_receive < 0.0:
+                msg.t_first_receive = now
+            self.in_flight.add(now, 1)
+            vt = self.visibility_timeout_s
+            if vt is not None:
+                due = now + vt
+                self._deadlines.append((due, msg, msg.receives))
+                if not self._checker_due:
+                    self._checker_due = True
+                    eng = self.engine
+                    heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
+            return msg
+        return None
+
+    def delete(self, msg: Message, now: float) -> bool:
+        """Finish *msg*; True the first time, False for a message already done or dead."""
+        state = msg.state
+        if state == IN_FLIGHT:
+            self.in_flight.add(now, -1)
+        elif state == VISIBLE:
+            self._leave_visible(msg, now)  # the deque entry is skipped later
+        else:
+            return False
+        msg.state = DONE
+        return True
+
+    def has_visible(self) -> bool:
+        return self.depth.value > 0
+
+    # -- visibility timeouts ---------------------------------------------
+    def _check_deadlines(self, _: object) -> None:
+        """Expire every in-flight receive whose visibility timeout has passed."""
+        now = self.engine.now
+        deadlines = self._deadlines
+        woke = False
+        while deadlines:
+            due, msg, receives = deadlines[0]
+            if msg.state != IN_FLIGHT or msg.receives != receives:
+                deadlines.popleft()  # deleted, or received again since: stale
+                continue
+            if due > now:
+                break
+            deadlines.popleft()
+            self.in_flight.add(now, -1)
+            if msg.receives >= self.max_receives:
+                msg.state = DEAD
+                self.dead_letters += 1
+                self.tally.dead_lettered += 1
+                self.on_dead(msg, now)
+            else:
+                self.tally.redeliveries += 1
+                self._make_visible(msg, now)
+                woke = True
+        if deadlines:
+            eng = self.engine
+            heappush(eng.heap, (deadlines[0][0], 1, next(eng.counter), self._check, None))
+        else:
+            self._checker_due = False
+        if woke:
+            self.on_visible(now)
+
+    def waiting_partial_s(self, now: float) -> float:
+        """Seconds already waited by the messages visible right now."""
+        return self.depth.value * now - self._since_sum

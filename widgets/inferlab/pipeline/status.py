@@ -1,0 +1,86 @@
+"""A one-line, plain-words explanation of what the pipeline is doing right now.
+
+:func:`describe` reads a small "window" of recent measurements (the last
+couple of seconds) and picks the most important thing to say, in this order:
+budget truncation, idle, queue full, rate limiting, saturation, draining,
+warm-up, steady state.  A running spike is always mentioned first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Stage names as a reader sees them.
+STAGE_WORDS = {
+    "gateway": "gateway rate limit",
+    "workers": "worker pool",
+    "inference": "llama.cpp slots",
+    "database": "database pool",
+}
+
+
+def _rate(x: float) -> str:
+    """Requests/s with sensible precision."""
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 10:
+        return f"{x:.1f}".rstrip("0").rstrip(".")
+    return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def _seconds(s: float) -> str:
+    if s >= 120:
+        return f"{s / 60:.0f} min"
+    return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s"
+
+
+def describe(w: dict[str, Any]) -> str:
+    """The status line for window *w* (keys documented in :func:`window_keys`)."""
+    arriving = w["arrival_rps"]
+    capacity = w["capacity_rps"]
+    bottleneck = STAGE_WORDS.get(w["bottleneck"] or "", "none")
+    cap_text = f"capacity {_rate(capacity)} req/s" if capacity is not None else "capacity unbounded"
+    slope = w["queue_slope"]
+    depth = w["queue_depth"]
+    prefix = ""
+    if w["spike_active"]:
+        prefix = f"Spike x{w['spike_multiplier']:g} ({_seconds(w['spike_left_s'])} left). "
+
+    if w["truncated"]:
+        return (prefix + f"Truncated: the event budget ran out at t={w['now_s']:.3g} s; "
+                f"{_rate(arriving)} req/s is too much to simulate per call, results cover part of the interval")
+    if arriving == 0 and depth == 0 and w["in_system"] == 0:
+        return prefix + "Idle: no requests arriving"
+    if w["rejected_full_rps"] > 0:
+        return (prefix + f"Overloaded: queue full at {depth:,} messages, rejecting "
+                f"{_rate(w['rejected_full_rps'])} req/s; {_rate(arriving)} req/s arriving, {cap_text} "
+                f"(bottleneck: {bottleneck})")
+    if w["rate_limited_rps"] > 0.05 * max(arriving, 1e-9):
+        return (prefix + f"Rate-limited: the gateway refuses {_rate(w['rate_limited_rps'])} of "
+                f"{_rate(arriving)} req/s")
+    growing = slope > max(0.5, 0.02 * arriving) and depth > 0
+    if growing:
+        return (prefix + f"Saturated: {_rate(arriving)} req/s arriving, {cap_text}, queue growing "
+                f"{_rate(slope)} msg/s (bottleneck: {bottleneck})")
+    draining = slope < -max(0.5, 0.02 * arriving) and depth > 0
+    if draining:
+        clear = depth / -slope
+        what = "Draining after spike" if w["since_spike_end_s"] is not None and w["since_spike_end_s"] < 600 \
+            else "Draining backlog"
+        return prefix + f"{what}: {depth:,} queued, falling {_rate(-slope)} msg/s, clear in ~{_seconds(clear)}"
+    if w["now_s"] < 2.0:
+        return prefix + f"Warming up: {_rate(arriving)} req/s arriving, {cap_text}"
+    load = f", {arriving / capacity:.0%} of {cap_text}" if capacity else f", {cap_text}"
+    p99 = w["p99_ms"]
+    p99_text = f", p99 {p99:,.0f} ms" if p99 is not None else ""
+    losses = f", {w['dead_lettered']} dead-lettered" if w["dead_lettered"] else ""
+    return (prefix + f"Steady state: {_rate(arriving)} req/s in, {_rate(w['throughput_rps'])} req/s out"
+            f"{p99_text}{load}{losses}")
+
+
+def window_keys() -> tuple[str, ...]:
+    """Keys :func:`describe` reads."""
+    return ("now_s", "truncated", "arrival_rps", "throughput_rps", "queue_depth", "queue_slope",
+            "capacity_rps", "bottleneck", "spike_active", "spike_multiplier", "spike_left_s",
+            "since_spike_end_s", "rejected_full_rps", "rate_limited_rps", "dead_lettered", "p99_ms",
+            "in_system")
