@@ -122,6 +122,9 @@ def batched_decode_tokens_per_s(shape: ModelShape, p: Placement, hw: Hardware, k
     (roofline: max of memory time and compute time).
     """
     t_mem = _decode_seconds(shape, p, hw, kv_type, depth, threads, embd_bytes, n_slots)
-    one = prefill_tokens_per_s(shape, p, hw, active_params, depth, threads, threads, embd_bytes)
+    # a multi-token batch runs on the -tb threads (llama.cpp n_threads_batch)
+    one = prefill_tokens_per_s(shape, p, hw, active_params, depth, threads, hw.cpu.hw_threads,
+                               embd_bytes)
     t_compute = n_slots / one
-    return n_slots / max(t_mem, t_compute)
+    single = decode_tokens_per_s(shape, p, hw, kv_type, depth, threads, embd_bytes)
+    return max(single, n_slots / max(t_mem, t_compute))
