@@ -32,6 +32,7 @@ def site_server(built_site: Path) -> Iterator[str]:
     server, url = serve_directory(built_site)
     yield url
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
