@@ -238,9 +238,15 @@ def build_shape(model: str = "llama-3-8b", params: float | None = None, **overri
     unknown = sorted(set(overrides) - set(SHAPE_FIELDS))
     if unknown:
         raise ValueError(
-            f"shape: unknown field {unknown[0]!r}; allowed: {', '.join(SHAPE_FIELDS)}"
+            f"{unknown[0]}: unknown shape field; allowed: {', '.join(SHAPE_FIELDS)}"
         )
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    for key, value in overrides.items():
+        if key in ("tied_embeddings", "qkv_bias"):
+            if not isinstance(value, bool):
+                raise ValueError(f"{key}: {value!r}; allowed: true or false")
+        elif key != "arch":
+            overrides[key] = check_int(key, value, minimum=0 if key.startswith("n_experts") else 1)
     if str(model).lower() == "custom" or params is not None:
         base = synthesize_shape(params if params is not None else 7e9)
         if str(model).lower() != "custom":
