@@ -1,0 +1,68 @@
+"""The widget runtime as site files: browser modules, Pyodide, the core wheel.
+
+Everything is served from the site's own origin under ``assets/widgets/``:
+
+* ``boot.js`` (the only script on every page, ~1 KB) and ``widgets.css``;
+* ``widgets.js``, ``worker.js``, ``pipeline.js``, ``quant.js`` — fetched only
+  by pages that have a widget;
+* ``pyodide/`` — the runtime files of the pinned npm package, fetched only
+  when a widget goes live;
+* ``inferlab-<version>-py3-none-any.whl`` — the core, built from source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File
+
+#: Runtime files Pyodide 314 loads (checked against the npm package's contents).
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+
+#: Browser modules and styles shipped from the web folder.
+WEB_SUFFIXES = (".js", ".css")
+
+
+def pyodide_version(pyodide_dir: Path) -> str:
+    """The version of the npm package in *pyodide_dir*; raise FileNotFoundError naming what is missing."""
+    missing = [name for name in ("package.json", *PYODIDE_FILES, "pyodide-lock.json") if not (pyodide_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{pyodide_dir}: missing {', '.join(missing)} (run 'npm ci' or 'make install')")
+    return json.loads((pyodide_dir / "package.json").read_text(encoding="utf-8"))["version"]
+
+
+def trimmed_lockfile(pyodide_dir: Path) -> str:
+    """``pyodide-lock.json`` without the package index (the widgets load no Pyodide packages).
+
+    The full lock lists ~350 packages (~120 KB) that the site never serves;
+    keeping only ``info`` saves that download and makes a stray
+    ``loadPackage`` fail loudly instead of reaching for a CDN.
+    """
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+    return json.dumps({"info": lock["info"], "packages": {}}, separators=(",", ":"))
+
+
+def web_files(web_dir: Path) -> list[Path]:
+    """The browser modules and CSS in *web_dir*, sorted."""
+    return sorted(p for p in web_dir.iterdir() if p.is_file() and p.suffix in WEB_SUFFIXES)
+
+
+def build_id(core_hash: str, web_dir: Path, version: str) -> str:
+    """A short id that changes whenever the core, the web files or Pyodide change."""
+    digest = hashlib.sha256(f"{core_hash}\0{version}\0".encode())
+    for path in web_files(web_dir):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def runtime_files(config: MkDocsConfig, assets_dir: str, web_dir: Path, pyodide_dir: Path, wheel: Path) -> list[File]:
+    """Generated ``File``\\ s for every runtime asset (see the module docstring)."""
+    files = [File.generated(config, f"{assets_dir}/{p.name}", abs_src_path=str(p)) for p in web_files(web_dir)]
+    files += [File.generated(config, f"{assets_dir}/pyodide/{name}", abs_src_path=str(pyodide_dir / name))
+              for name in PYODIDE_FILES]
+    files.append(File.generated(config, f"{assets_dir}/pyodide/pyodide-lock.json", content=trimmed_lockfile(pyodide_dir)))
+    files.append(File.generated(config, f"{assets_dir}/{wheel.name}", abs_src_path=str(wheel)))
+    return files

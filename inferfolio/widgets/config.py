@@ -1,0 +1,21 @@
+"""Options of the ``inferfolio/widgets`` plugin."""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+
+
+class WidgetsConfig(Config):
+    """``plugins: - inferfolio/widgets: {...}``; paths are relative to mkdocs.yml."""
+
+    enabled = opt.Type(bool, default=True)
+
+    # Where things come from
+    core_dir = opt.Type(str, default="widgets")                  # the core's distribution (pyproject + inferlab/)
+    web_dir = opt.Type(str, default="widgets/web")               # worker.js, widgets.js, one module per widget, CSS
+    pyodide_dir = opt.Type(str, default="node_modules/pyodide")  # the pinned npm package (npm ci)
+    cache_dir = opt.Type(str, default=".cache/inferlab-wheels")  # built wheels, by source hash
+
+    # Where they go in the site
+    assets_dir = opt.Type(str, default="assets/widgets")

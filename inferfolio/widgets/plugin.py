@@ -1,0 +1,116 @@
+"""The ``inferfolio/widgets`` MkDocs plugin (see the package docstring)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from inferfolio.widgets import assets, validate
+from inferfolio.widgets.blocks import clear_render_cache
+from inferfolio.widgets.config import WidgetsConfig
+from inferfolio.widgets.wheel import build_core_wheel, source_hash
+
+log = logging.getLogger("mkdocs.plugins.inferfolio.widgets")
+
+EXTENSION = "inferfolio.widgets.markdown"
+
+
+class WidgetsPlugin(BasePlugin[WidgetsConfig]):
+    """Validate widget blocks with file:line, ship the core wheel and the Pyodide runtime."""
+
+    supports_multiple_instances = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        # `mkdocs serve` rebuilds in the same process: forget the previous core so
+        # the pre-render (and the wheel) use the sources as they are now.
+        for name in [m for m in sys.modules if m == "inferlab" or m.startswith("inferlab.")]:
+            del sys.modules[name]
+        clear_render_cache()
+        root = Path(config.config_file_path).parent
+        self.core_dir = root / self.config.core_dir
+        self.web_dir = root / self.config.web_dir
+        self.pyodide_dir = root / self.config.pyodide_dir
+        self.cache_dir = root / self.config.cache_dir
+        self.root = root
+        try:
+            version = assets.pyodide_version(self.pyodide_dir)
+        except FileNotFoundError as err:
+            raise PluginError(f"inferfolio/widgets: {err}") from None
+        self.wheel_name = _wheel_name(self.core_dir)
+        self.build = assets.build_id(source_hash(self.core_dir), self.web_dir, version)
+        self.has_extension = EXTENSION in config.markdown_extensions
+        if self.has_extension:
+            mdx = config.mdx_configs.setdefault(EXTENSION, {})
+            mdx.update(build=self.build, wheel=self.wheel_name)
+        base = self.config.assets_dir.strip("/")
+        script = {"path": f"{base}/boot.js", "type": "module"}
+        config.extra_javascript.append(_script(script))
+        config.extra_css.append(f"{base}/widgets.css")
+        self.pages_with_widgets: list[str] = []
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled:
+            return None
+        try:
+            wheel = build_core_wheel(self.cache_dir / "site", self.core_dir, cache_dir=self.cache_dir)
+        except RuntimeError as err:
+            raise PluginError(f"inferfolio/widgets: {err}") from None
+        if wheel.name != self.wheel_name:
+            raise PluginError(f"inferfolio/widgets: built {wheel.name}, expected {self.wheel_name}")
+        for file in assets.runtime_files(config, self.config.assets_dir.strip("/"), self.web_dir, self.pyodide_dir, wheel):
+            files.append(file)
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if not self.config.enabled:
+            return None
+        source = page.file.content_string if page.file.abs_src_path or page.file.generated_by else markdown
+        path = _display_path(page, self.root)
+        count = validate.check_source(source, path)
+        if count:
+            if not self.has_extension:
+                raise PluginError(f"{path}: has {count} widget block(s) but markdown_extensions lacks {EXTENSION}")
+            self.pages_with_widgets.append(page.file.src_uri)
+        return None
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.config.enabled:
+            log.info("inferfolio/widgets: %d page(s) with widgets; runtime build %s",
+                     len(self.pages_with_widgets), self.build)
+
+
+def _wheel_name(core_dir: Path) -> str:
+    """``inferlab-<version>-py3-none-any.whl`` for the core in *core_dir*."""
+    import inferlab
+
+    return f"inferlab-{inferlab.__version__}-py3-none-any.whl"
+
+
+def _script(value: dict[str, str]):
+    from mkdocs.config.config_options import ExtraScriptValue
+
+    script = ExtraScriptValue(value["path"])
+    script.type = value["type"]
+    return script
+
+
+def _display_path(page: Page, root: Path) -> str:
+    """The page's source path relative to the project root (what an author opens)."""
+    abs_src = page.file.abs_src_path
+    if not abs_src:
+        return page.file.src_uri
+    try:
+        return os.path.relpath(abs_src, root)
+    except ValueError:
+        return abs_src
