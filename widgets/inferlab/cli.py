@@ -56,3 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"inferlab {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except BrokenPipeError:  # e.g. `inferlab quant --all | head`: the reader left early
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
