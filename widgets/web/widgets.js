@@ -138,7 +138,7 @@ export function applyFrame(root, frame) {
   for (const [name, c] of Object.entries(frame.controls || {})) {
     const input = form?.elements.namedItem(name);
     if (!input) continue;
-    for (const attr of ["min", "max", "step"]) if (c[attr] !== undefined) input.setAttribute(attr, c[attr]);
+    for (const attr of ["min", "max", "step", "placeholder"]) if (c[attr] !== undefined) input.setAttribute(attr, c[attr]);
     if (c.value !== undefined && document.activeElement !== input) setValue(input, c.value);
   }
   for (const [name, show] of Object.entries(frame.show || {})) {

@@ -47,10 +47,20 @@ def frame(values: dict[str, Any]) -> dict[str, Any]:
         "metrics": metrics,
         "status": {"text": _status(report), "level": "ok" if fits else "bad"},
         "charts": {"memory": memory_chart(report), "compare": compare_chart(rows, report)},
-        "controls": {"gpu_layers": {"max": report["n_layers"] + 1}, "ctx": {"max": report["max_ctx"]}},
+        "controls": {"gpu_layers": {"max": report["n_layers"] + 1}, "ctx": {"max": report["max_ctx"]},
+                     **_placeholders(values["hardware"])},
         "show": {"custom": values["model"] == "custom"},
         "errors": {},
     }
+
+
+def _placeholders(hardware: str) -> dict[str, dict[str, str]]:
+    """Placeholders of the VRAM/RAM fields: the hardware preset's own sizes (GiB)."""
+    from inferlab.calculator import list_hardware
+
+    hw = next(h for h in list_hardware() if h["name"] == hardware)
+    vram = f"{hw['vram_gib']:g} (hardware)" if hw.get("vram_gib") else "no GPU"
+    return {"vram_gib": {"placeholder": vram}, "ram_gib": {"placeholder": f"{hw['ram_gib']:g} (hardware)"}}
 
 
 def _use_text(used: int, limit: int | None) -> str:
@@ -116,7 +126,6 @@ def render(values: dict[str, Any], widget_id: str) -> str:
     models = {m["name"]: m["display_name"] for m in list_models()}
     models["custom"] = "Custom shape…"
     hardware = {h["name"]: h["display_name"] for h in list_hardware()}
-    hw = next(h for h in list_hardware() if h["name"] == values["hardware"])
     c = f["controls"]
     gpu_opt = _with(opt["gpu_layers"], high=c["gpu_layers"]["max"])
     custom = "".join(html.control(widget_id, opt[name], values[name], widget="number")
@@ -130,8 +139,8 @@ def render(values: dict[str, Any], widget_id: str) -> str:
         html.control(widget_id, opt["kv_type"], values["kv_type"]),
         html.control(widget_id, opt["hardware"], values["hardware"], labels=hardware),
         html.control(widget_id, gpu_opt, min(values["gpu_layers"], gpu_opt.high), hint="max = every layer + output"),
-        _number_with_placeholder(widget_id, opt["vram_gib"], values["vram_gib"], hw["vram_gib"]),
-        _number_with_placeholder(widget_id, opt["ram_gib"], values["ram_gib"], hw["ram_gib"]),
+        _number_with_placeholder(widget_id, opt["vram_gib"], values["vram_gib"], c["vram_gib"]["placeholder"]),
+        _number_with_placeholder(widget_id, opt["ram_gib"], values["ram_gib"], c["ram_gib"]["placeholder"]),
     ]
     m = f["metrics"]
     metrics = [
@@ -169,9 +178,9 @@ def _with(option, **changes):
     return replace(option, **changes)
 
 
-def _number_with_placeholder(widget_id: str, option, value: float, preset: float) -> str:
+def _number_with_placeholder(widget_id: str, option, value: float, placeholder: str) -> str:
     """A GiB field left empty (placeholder = the hardware's own size) when *value* is 0."""
     control = html.control(widget_id, option, value, widget="number")
     if value:
         return control
-    return control.replace(f'value="{value:g}"', f'value="" placeholder="{escape(f"{preset:g}")} (hardware)"', 1)
+    return control.replace(f'value="{value:g}"', f'value="" placeholder="{escape(placeholder)}"', 1)
