@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+from math import log as _log
 from heapq import heappush
 from typing import Callable
 
@@ -114,7 +115,7 @@ class ArrivalProcess:
             a = self.amplitude
             accept = rng.random() * (1.0 + a) < 1.0 + a * math.sin(2.0 * math.pi * now / self.period_s)
         rate = self._rate
-        self._unit_left = left = rng.expovariate(1.0)
+        self._unit_left = left = -_log(1.0 - rng.random())  # expovariate(1), inlined
         self._t_sched = now
         heappush(eng.heap, (now + left / rate, 1, next(eng.counter), self._fire, token))
         if accept:

@@ -24,7 +24,7 @@ class Database:
         self.writes = 0
 
     def write(self, now: float) -> float:
-        """Issue a write at *now*; return its completion time (s)."""
+        """Issue a write at *now* (may be slightly in the future); return its completion time (s)."""
         free_at = self._free_at
         start = free_at[0]
         if start < now:

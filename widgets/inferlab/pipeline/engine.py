@@ -79,11 +79,15 @@ class Engine:
         n = 0
         truncated = False
         try:
-            while heap and heap[0][0] <= until:
+            while heap:
+                time, _, _, action, arg = item = pop(heap)
+                if time > until:
+                    heappush(heap, item)  # not due yet: put it back
+                    break
                 if n >= max_events:
+                    heappush(heap, item)
                     truncated = True
                     break
-                time, _, _, action, arg = pop(heap)
                 self.now = time
                 n += 1
                 action(arg)

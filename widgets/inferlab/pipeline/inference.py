@@ -1,9 +1,9 @@
 """llama.cpp servers: parallel slots, prompt prefill, continuously batched decode.
 
 Each of ``replicas`` llama-server processes has ``slots`` (``-np``) slots.  A
-worker's request takes a free slot (the least busy server; if every slot is
-busy it waits in one FIFO line, as llama-server defers tasks until a slot
-frees) and holds it for prefill plus decode.
+worker's request takes a free slot (the next server with one, round robin; if
+every slot is busy it waits in one FIFO line, as llama-server defers tasks
+until a slot frees) and holds it for prefill plus decode.
 
 Prefill (prompt processing) is compute bound: a server works through prompts
 one after another at ``prefill_tps`` tokens/s, so a prompt finishes at
@@ -39,7 +39,7 @@ from heapq import heappop, heappush
 from typing import Callable
 
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.metrics import Level, Tally
+from inferlab.pipeline.metrics import Counter, Tally
 from inferlab.pipeline.pubsub import Message
 
 #: Largest slot count whose per-slot speed is tabulated (= the config maximum).
@@ -83,21 +83,21 @@ class Inference:
 
     __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
                  "waiting", "busy_slots", "on_done", "_seq", "_prefilled", "_decode_timer",
-                 "_service_done", "unlimited")
+                 "_service_done", "unlimited", "_next_server")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
-                 speeds: list[float], service: Callable[[Message], float] | None = None,
-                 unlimited: bool = False) -> None:
+                 speeds: list[float], fixed_service: bool = False, unlimited: bool = False) -> None:
         self.engine = engine
         self.tally = tally
         self.servers = [Server(i, engine.now) for i in range(replicas)]
         self.slots = slots                # per server
         self.prefill_tps = prefill_tps
         self.speeds = speeds              # per-slot decode tokens/s by n
-        self.service = service            # override: service time of a request (s)
+        self.service = fixed_service      # override: each request takes msg.service_s (s)
         self.unlimited = unlimited        # ideal mode: no slot limit at all
         self.waiting: deque[Message] = deque()
-        self.busy_slots = Level(engine.now)
+        self._next_server = 0
+        self.busy_slots = Counter(engine.now)
         self.on_done: Callable[[Message, float], None] = lambda msg, now: None
         self._seq = 0
         self._prefilled = self._on_prefilled
@@ -106,7 +106,11 @@ class Inference:
 
     # -- admission --------------------------------------------------------
     def submit(self, msg: Message, now: float) -> None:
-        """A worker asks for a completion of *msg* at *now*."""
+        """A worker asks for a completion of *msg* at *now*.
+
+        The request cannot start before ``msg.ready_at`` (it may still be on
+        its way: see ``workers.py``), but it queues for a slot from *now*.
+        """
         if self.unlimited:
             self._start(self.servers[0], msg, now)
             return
@@ -117,24 +121,36 @@ class Inference:
             self._start(server, msg, now)
 
     def _free_server(self) -> Server | None:
-        best = None
+        """The next server with a free slot, round robin (a load balancer that skips full servers), or None."""
+        servers = self.servers
+        count = len(servers)
         slots = self.slots
-        for server in self.servers:
-            if server.busy < slots and (best is None or server.busy < best.busy):
-                best = server
-        return best
+        i = self._next_server
+        for _ in range(count):
+            server = servers[i]
+            i += 1
+            if i == count:
+                i = 0
+            if server.busy < slots:
+                self._next_server = i
+                return server
+        return None
 
     def _start(self, server: Server, msg: Message, now: float) -> None:
         server.busy += 1
-        self.busy_slots.add(now, 1)
+        busy = self.busy_slots
+        busy.value += 1
+        busy.anchor -= now
         eng = self.engine
-        service = self.service
-        if service is not None:
-            heappush(eng.heap, (now + service(msg), 1, next(eng.counter), self._service_done, (server, msg)))
+        ready = msg.ready_at
+        if ready < now:
+            ready = now
+        if self.service:
+            heappush(eng.heap, (ready + msg.service_s, 1, next(eng.counter), self._service_done, (server, msg)))
             return
         start = server.prefill_free_at
-        if start < now:
-            start = now
+        if start < ready:
+            start = ready
         done = start + msg.prompt_tokens / self.prefill_tps
         server.prefill_free_at = done
         self.tally.prompt_tokens += msg.prompt_tokens
@@ -142,7 +158,9 @@ class Inference:
 
     def _release(self, server: Server, msg: Message, now: float) -> None:
         server.busy -= 1
-        self.busy_slots.add(now, -1)
+        busy = self.busy_slots
+        busy.value -= 1
+        busy.anchor += now
         waiting = self.waiting
         if waiting and server.busy < self.slots:
             self._start(server, waiting.popleft(), now)

@@ -19,22 +19,18 @@ class Level:
     computations.
     """
 
-    __slots__ = ("value", "last", "area", "peak")
+    __slots__ = ("value", "last", "area")
 
     def __init__(self, now: float = 0.0) -> None:
         self.value = 0
         self.last = now
         self.area = 0.0
-        self.peak = 0
 
     def add(self, now: float, delta: int) -> None:
         """Change the value by *delta* at time *now* (seconds)."""
         self.area += self.value * (now - self.last)
         self.last = now
-        v = self.value + delta
-        self.value = v
-        if v > self.peak:
-            self.peak = v
+        self.value += delta
 
     def pending_area(self, now: float) -> float:
         """Integral since the previous :meth:`take_area`, without restarting the window."""
@@ -45,7 +41,38 @@ class Level:
         area = self.area + self.value * (now - self.last)
         self.area = 0.0
         self.last = now
-        self.peak = self.value
+        return area
+
+
+class Counter:
+    """A count with its time integral kept by the "anchor" identity.
+
+    With ``anchor`` = minus the sum of (change x time) over all changes,
+    the integral of the count from 0 to t is ``anchor + value * t``; so a
+    change costs two additions and no multiplication by elapsed time.  Hot
+    paths update it inline: ``c.value += 1; c.anchor -= now``.
+    """
+
+    __slots__ = ("value", "anchor", "_mark")
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.value = 0
+        self.anchor = 0.0
+        self._mark = 0.0  # integral at the start of the current window
+
+    def add(self, now: float, delta: int) -> None:
+        self.value += delta
+        self.anchor -= delta * now
+
+    def pending_area(self, now: float) -> float:
+        """Integral since the previous :meth:`take_area`."""
+        return self.anchor + self.value * now - self._mark
+
+    def take_area(self, now: float) -> float:
+        """Integral (value x s) since the previous call; restarts the window at *now*."""
+        total = self.anchor + self.value * now
+        area = total - self._mark
+        self._mark = total
         return area
 
 
@@ -92,6 +119,31 @@ class LatencyHistogram:
         b = int(math.log(value) / self._RATIO_LOG) if value > self._FLOOR else -10**9
         counts = self.counts
         counts[b] = counts.get(b, 0) + 1
+
+    def add_many(self, values: list[float]) -> None:
+        """Record each of *values* (ms)."""
+        if not values:
+            return
+        counts = self.counts
+        log = math.log
+        k = 1.0 / self._RATIO_LOG
+        floor = self._FLOOR
+        for value in values:
+            b = int(log(value) * k) if value > floor else -10**9
+            counts[b] = counts.get(b, 0) + 1
+        self.count += len(values)
+        self.total += math.fsum(values)
+        low, high = min(values), max(values)
+        if low < self.low:
+            self.low = low
+        if high > self.high:
+            self.high = high
+
+    def copy(self) -> "LatencyHistogram":
+        other = LatencyHistogram()
+        other.counts = dict(self.counts)
+        other.count, other.total, other.low, other.high = self.count, self.total, self.low, self.high
+        return other
 
     def mean(self) -> float | None:
         return self.total / self.count if self.count else None

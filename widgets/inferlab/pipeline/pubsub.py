@@ -26,7 +26,7 @@ from heapq import heappush
 from typing import Callable
 
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.metrics import Level, Tally
+from inferlab.pipeline.metrics import Counter, Level, Tally
 
 VISIBLE, IN_FLIGHT, DONE, DEAD = 0, 1, 2, 3
 
@@ -35,7 +35,7 @@ class Message:
     """One client request travelling through the pipeline."""
 
     __slots__ = ("id", "t_arrival", "key", "prompt_tokens", "output_tokens", "service_s",
-                 "state", "receives", "visible_since", "t_first_receive")
+                 "state", "receives", "visible_since", "ready_at")
 
     def __init__(self, id: int, t_arrival: float, key: int, prompt_tokens: int,
                  output_tokens: int, service_s: float) -> None:
@@ -48,7 +48,7 @@ class Message:
         self.state = VISIBLE
         self.receives = 0
         self.visible_since = 0.0
-        self.t_first_receive = -1.0
+        self.ready_at = 0.0             # earliest time inference may start (s)
 
 
 class MessageQueue:
@@ -65,7 +65,7 @@ class MessageQueue:
         self.tally = tally
         self.visible: deque[Message] = deque()
         self.depth = Level(engine.now)      # visible messages (the backlog)
-        self.in_flight = Level(engine.now)  # received, not yet deleted or expired
+        self.in_flight = Counter(engine.now)  # received, not yet deleted or expired
         self.visibility_timeout_s = visibility_timeout_s
         self.max_receives = max_receives
         self.max_depth = max_depth
@@ -90,14 +90,20 @@ class MessageQueue:
         msg.visible_since = now
         self._since_sum += now
         self.visible.append(msg)
-        self.depth.add(now, 1)
+        depth = self.depth  # Level.add, inlined (hot path)
+        depth.area += depth.value * (now - depth.last)
+        depth.last = now
+        depth.value += 1
         self.tally.queue_entries += 1
 
     def _leave_visible(self, msg: Message, now: float) -> None:
-        wait = now - msg.visible_since
-        self._since_sum -= msg.visible_since
-        self.depth.add(now, -1)
-        self.tally.wait_s += wait
+        since = msg.visible_since
+        self._since_sum -= since
+        depth = self.depth
+        depth.area += depth.value * (now - depth.last)
+        depth.last = now
+        depth.value -= 1
+        self.tally.wait_s += now - since
 
     # -- consuming --------------------------------------------------------
     def receive(self, now: float) -> Message | None:
@@ -108,27 +114,41 @@ class MessageQueue:
             if msg.state != VISIBLE:
                 continue  # deleted while visible: lazily dropped here
             self._leave_visible(msg, now)
-            msg.state = IN_FLIGHT
-            msg.receives += 1
-            if msg.t_first_receive < 0.0:
-                msg.t_first_receive = now
-            self.in_flight.add(now, 1)
-            vt = self.visibility_timeout_s
-            if vt is not None:
-                due = now + vt
-                self._deadlines.append((due, msg, msg.receives))
-                if not self._checker_due:
-                    self._checker_due = True
-                    eng = self.engine
-                    heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
+            self._hand_over(msg, now)
             return msg
         return None
+
+    def publish_received(self, msg: Message, now: float) -> None:
+        """Publish *msg* and hand it at once to an idle worker (the backlog is empty).
+
+        Same as :meth:`publish` then :meth:`receive` at one instant: one queue
+        entry with a zero wait, the depth unchanged.
+        """
+        self.tally.queue_entries += 1
+        self._hand_over(msg, now)
+
+    def _hand_over(self, msg: Message, now: float) -> None:
+        msg.state = IN_FLIGHT
+        msg.receives += 1
+        in_flight = self.in_flight
+        in_flight.value += 1
+        in_flight.anchor -= now
+        vt = self.visibility_timeout_s
+        if vt is not None:
+            due = now + vt
+            self._deadlines.append((due, msg, msg.receives))
+            if not self._checker_due:
+                self._checker_due = True
+                eng = self.engine
+                heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
 
     def delete(self, msg: Message, now: float) -> bool:
         """Finish *msg*; True the first time, False for a message already done or dead."""
         state = msg.state
         if state == IN_FLIGHT:
-            self.in_flight.add(now, -1)
+            in_flight = self.in_flight
+            in_flight.value -= 1
+            in_flight.anchor += now
         elif state == VISIBLE:
             self._leave_visible(msg, now)  # the deque entry is skipped later
         else:

@@ -72,9 +72,26 @@ class ZipfSampler:
 
     def sample(self) -> int:
         """One rank in 1..n (1 is the most popular key)."""
-        n, s = self.n, self.s
-        h_n, span = self._h_n, self._h_x1 - self._h_n
-        rand, big_h, big_h_inv = self._rand, self._big_h, self._big_h_inv
+        n = self.n
+        h_n, span, squeeze = self._h_n, self._h_x1 - self._h_n, self._squeeze
+        rand = self._rand
+        one_minus_s = 1.0 - self.s
+        if abs(one_minus_s) > 1e-6:
+            # Closed forms of H and its inverse, cheaper than the log/expm1 helpers.
+            inv = 1.0 / one_minus_s
+            neg_s = -self.s
+            while True:
+                u = h_n + rand() * span
+                t = 1.0 + u * one_minus_s
+                x = t ** inv if t > 0.0 else 0.0
+                k = int(x + 0.5)
+                if k < 1:
+                    k = 1
+                elif k > n:
+                    k = n
+                if k - x <= squeeze or u >= ((k + 0.5) ** one_minus_s - 1.0) * inv - k ** neg_s:
+                    return k
+        big_h, big_h_inv, s = self._big_h, self._big_h_inv, self.s
         while True:
             u = h_n + rand() * span
             x = big_h_inv(u)
@@ -83,7 +100,7 @@ class ZipfSampler:
                 k = 1
             elif k > n:
                 k = n
-            if k - x <= self._squeeze or u >= big_h(k + 0.5) - k ** -s:
+            if k - x <= squeeze or u >= big_h(k + 0.5) - k ** -s:
                 return k
 
 
@@ -106,7 +123,7 @@ class TokenCount:
     is *mean* before rounding.  Draws are rounded and clamped to 1..cap.
     """
 
-    __slots__ = ("mean", "cv", "cap", "_mu", "_sigma", "_lognorm")
+    __slots__ = ("mean", "cv", "cap", "_mu", "_sigma", "_gauss")
 
     def __init__(self, mean: float, cv: float, cap: int, rng: random.Random) -> None:
         self.mean = mean
@@ -115,13 +132,13 @@ class TokenCount:
         sigma2 = math.log1p(cv * cv)
         self._sigma = math.sqrt(sigma2)
         self._mu = math.log(mean) - sigma2 / 2.0
-        self._lognorm = rng.lognormvariate
+        self._gauss = rng.gauss
 
     def sample(self) -> int:
         """One token count (an int in 1..cap)."""
         if self.cv == 0.0:
             x = self.mean
         else:
-            x = self._lognorm(self._mu, self._sigma)
+            x = math.exp(self._mu + self._sigma * self._gauss())
         k = int(x + 0.5)
         return 1 if k < 1 else (self.cap if k > self.cap else k)

@@ -19,6 +19,7 @@ sequence shifted by L, so its decisions are unchanged.
 from __future__ import annotations
 
 import math
+from math import log as _log
 from collections import deque
 from typing import Any, Mapping
 
@@ -30,7 +31,7 @@ from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.gateway import Gateway
 from inferlab.pipeline.inference import Inference
-from inferlab.pipeline.metrics import LatencyHistogram, Level, Tally, percentile, ratio
+from inferlab.pipeline.metrics import Counter, LatencyHistogram, Level, Tally, percentile, ratio
 from inferlab.pipeline.pubsub import Message, MessageQueue
 from inferlab.pipeline.random_streams import Streams, TokenCount, ZipfSampler
 from inferlab.pipeline.speeds import Speeds, resolve_speeds
@@ -57,6 +58,13 @@ def check_seconds(name: str, value: Any, low_inclusive: bool = False) -> float:
     raise ValueError(f"{name}: {value!r} is not allowed; expected a number of seconds {low} to {MAX_DT_S:g}")
 
 
+class _Totals:
+    """Attribute access to a dict of tally differences."""
+
+    def __init__(self, values: dict[str, float]) -> None:
+        self.__dict__.update(values)
+
+
 class Simulation:
     """The whole pipeline on one event engine; see the module docstring."""
 
@@ -78,7 +86,7 @@ class Simulation:
         self.cache = ResponseCache(cfg.cache_size, cfg.cache_ttl_s)
         self.inference = Inference(
             engine, tally, replicas=cfg.replicas, slots=cfg.slots, prefill_tps=self.speeds.prefill_tps,
-            speeds=self.speeds.per_slot, service=_service_time if cfg.service_dist else None, unlimited=ideal,
+            speeds=self.speeds.per_slot, fixed_service=cfg.service_dist is not None, unlimited=ideal,
         )
         self.database = Database(cfg.db_connections, 0.0 if ideal else cfg.db_latency_ms / 1000.0)
         self.workers = Orchestrator(
@@ -88,14 +96,18 @@ class Simulation:
         )
         self.gateway = Gateway(0.0 if ideal else cfg.gateway_latency_ms / 1000.0,
                                None if ideal else cfg.rate_limit_rps, cfg.rate_limit_burst)
-        self.workers.on_finish = self._on_finish
         self.queue.on_dead = self._on_dead
-        self.in_system = Level()
+        self.in_system = Counter()
+        self._interval_latencies: list[float] = []  # completions this interval, ms
+        self.workers.record_to(self.in_system, self._interval_latencies)
         # Per-request samplers, each on its own stream.
         self._zipf = ZipfSampler(cfg.keyspace, cfg.zipf_s, streams["popularity"])
         self._prompt = TokenCount(cfg.prompt_tokens_mean, cfg.prompt_tokens_cv, cfg.max_tokens, streams["prompt_tokens"])
         self._output = TokenCount(cfg.output_tokens_mean, cfg.output_tokens_cv, cfg.max_tokens, streams["output_tokens"])
-        self._service_rng = streams["service"]
+        self._service_random = streams["service"].random
+        self._ideal = cfg.ideal
+        self._service_mean_s = cfg.service_ms / 1000.0 if cfg.service_dist else 0.0
+        self._service_exp = cfg.service_dist == "exp"
         self._next_id = 0
         self.arrivals = ArrivalProcess(
             engine, streams["arrivals"], streams["bursts"], self._on_arrival,
@@ -107,55 +119,47 @@ class Simulation:
             engine.schedule_at(cfg.spike_at_s, self._scheduled_spike)
         # Measurement state.
         self.latency = LatencyHistogram()          # whole run, ms
-        self._interval_latencies: list[float] = []  # this interval, ms
         self._prev_tally = tally.as_dict()
         self._run_area = {"queue": 0.0, "in_flight": 0.0, "busy": 0.0, "slots": 0.0, "in_system": 0.0}
+        # Start of the summary's measurement window (see reset_stats).
+        self._stats_t0 = 0.0
+        self._stats_tally = tally.as_dict()
+        self._stats_wait_base_s = 0.0
+        self._stats_entries_base = 0
         self._truncated_ever = False
         self._spike_ended_at: float | None = None
         self.history: deque[dict[str, Any]] = deque(maxlen=cfg.history_limit)
 
     # -- request lifecycle -----------------------------------------------------
     def _on_arrival(self, now: float) -> None:
-        cfg = self.config
         tally = self.tally
         tally.arrivals += 1
         self._next_id += 1
         # Draw every attribute of the request up front, so the k-th request is
         # the same whatever the controls decide about it.
-        if cfg.ideal:
+        if self._ideal:
             key = prompt = output = 1
         else:
             key = self._zipf.sample()
             prompt = self._prompt.sample()
             output = self._output.sample()
-        service = 0.0
-        dist = cfg.service_dist
-        if dist is not None:
-            mean = cfg.service_ms / 1000.0
-            service = self._service_rng.expovariate(1.0 / mean) if dist == "exp" else mean
+        service = self._service_mean_s
+        if self._service_exp:
+            service *= -_log(1.0 - self._service_random())  # expovariate, inlined
         gateway = self.gateway
         if gateway.rate_rps is not None and not gateway.admit(now):
             tally.rate_limited += 1
             return
         msg = Message(self._next_id, now - gateway.latency_s, key, prompt, output, service)
-        if self.queue.publish(msg, now):
+        in_system = self.in_system
+        in_system.value += 1
+        in_system.anchor -= now
+        if self.workers.offer(msg, now):
             tally.published += 1
-            self.in_system.add(now, 1)
-            self.workers.pull(now)
         else:
+            in_system.value -= 1
+            in_system.anchor += now
             tally.rejected_full += 1
-
-    def _on_finish(self, msg: Message, now: float) -> None:
-        if self.queue.delete(msg, now):
-            tally = self.tally
-            tally.completed += 1
-            tally.served_tokens += msg.output_tokens
-            ms = (now - msg.t_arrival) * 1000.0
-            self._interval_latencies.append(ms)
-            self.latency.add(ms)
-            self.in_system.add(now, -1)
-        else:
-            self.tally.duplicates += 1
 
     def _on_dead(self, msg: Message, now: float) -> None:
         self.in_system.add(now, -1)
@@ -244,7 +248,7 @@ class Simulation:
         return self.summary()
 
     # -- measurement -------------------------------------------------------------
-    def _levels(self) -> dict[str, Level]:
+    def _levels(self) -> dict[str, Level | Counter]:
         return {"queue": self.queue.depth, "in_flight": self.queue.in_flight, "busy": self.workers.busy,
                 "slots": self.inference.busy_slots, "in_system": self.in_system}
 
@@ -260,9 +264,9 @@ class Simulation:
             area = level.take_area(t1)
             areas[name] = area
             self._run_area[name] += area
-        lat = self._interval_latencies
-        lat.sort()
-        self._interval_latencies = []
+        lat = sorted(self._interval_latencies)
+        self._interval_latencies.clear()
+        self.latency.add_many(lat)
 
         def per_s(x: float) -> float | None:
             return x / span if span > 0 else None
@@ -431,17 +435,41 @@ class Simulation:
             },
         }
 
+    def reset_stats(self) -> None:
+        """Start the :meth:`summary` window now (drop a warm-up transient).
+
+        Messages already waiting count as entries of the new window, with
+        only the part of their wait inside it, so Little's law stays exact.
+        """
+        now = self.engine.now
+        for name, level in self._levels().items():
+            self._run_area[name] = -level.pending_area(now)
+        self.latency = LatencyHistogram()
+        self._interval_latencies.clear()
+        self._stats_t0 = now
+        self._stats_tally = self.tally.as_dict()
+        self._stats_wait_base_s = self.tally.wait_s + self.queue.waiting_partial_s(now)
+        self._stats_entries_base = self.tally.queue_entries - self.queue.depth.value
+        self._truncated_ever = False
+
     def summary(self) -> dict[str, Any]:
-        """Whole-run figures (from t = 0 to now)."""
+        """Figures over the measurement window: from t = 0 (or :meth:`reset_stats`) to now."""
         cfg = self.config
         now = self.engine.now
-        t = self.tally
+        span = now - self._stats_t0
+        cur = self.tally.as_dict()
+        base = self._stats_tally
+        t = _Totals({k: cur[k] - base[k] for k in cur})
+        hist = self.latency
+        if self._interval_latencies:  # completions since the last interval closed
+            hist = hist.copy()
+            hist.add_many(self._interval_latencies)
         area = {name: self._run_area[name] + level.pending_area(now) for name, level in self._levels().items()}
-        entries = t.queue_entries
-        wait_total_s = t.wait_s + self.queue.waiting_partial_s(now)
+        entries = self.tally.queue_entries - self._stats_entries_base
+        wait_total_s = self.tally.wait_s + self.queue.waiting_partial_s(now) - self._stats_wait_base_s
         mean_wait_s = wait_total_s / entries if entries else None
-        lam = entries / now if now > 0 else None
-        mean_q = area["queue"] / now if now > 0 else None
+        lam = entries / span if span > 0 else None
+        mean_q = area["queue"] / span if span > 0 else None
         lw = lam * mean_wait_s if (lam is not None and mean_wait_s is not None) else None
         hits, misses = t.cache_hits, t.cache_misses
         slots_total = None if cfg.ideal else cfg.slots * cfg.replicas
@@ -450,25 +478,26 @@ class Simulation:
         last_status = self.history[-1]["status"] if self.history else describe_initial()
         return {
             "simulated_s": now,
+            "window_s": span,
             "arrivals": t.arrivals,
             "completed": t.completed,
-            "arrival_rate_rps": t.arrivals / now if now > 0 else None,
-            "throughput_rps": t.completed / now if now > 0 else None,
-            "tokens_per_s": t.generated_tokens / now if now > 0 else None,
-            "served_tokens_per_s": t.served_tokens / now if now > 0 else None,
+            "arrival_rate_rps": t.arrivals / span if span > 0 else None,
+            "throughput_rps": t.completed / span if span > 0 else None,
+            "tokens_per_s": t.generated_tokens / span if span > 0 else None,
+            "served_tokens_per_s": t.served_tokens / span if span > 0 else None,
             "mean_wait_ms": mean_wait_s * 1000.0 if mean_wait_s is not None else None,
-            "mean_latency_ms": self.latency.mean(),
-            "p50_latency_ms": self.latency.quantile(0.50),
-            "p95_latency_ms": self.latency.quantile(0.95),
-            "p99_latency_ms": self.latency.quantile(0.99),
-            "max_latency_ms": self.latency.high if self.latency.count else None,
+            "mean_latency_ms": hist.mean(),
+            "p50_latency_ms": hist.quantile(0.50),
+            "p95_latency_ms": hist.quantile(0.95),
+            "p99_latency_ms": hist.quantile(0.99),
+            "max_latency_ms": hist.high if hist.count else None,
             "mean_queue_depth": mean_q,
             "queue_arrival_rate_rps": lam,
             "littles_law_error": abs(mean_q - lw) / mean_q if (mean_q and lw is not None) else (0.0 if lw == 0 else None),
-            "mean_in_flight": area["in_system"] / now if now > 0 else None,
+            "mean_in_flight": area["in_system"] / span if span > 0 else None,
             "cache_hit_rate": ratio(hits, hits + misses),
-            "worker_utilization": area["busy"] / (now * cfg.workers) if now > 0 else None,
-            "slot_utilization": area["slots"] / (now * slots_total) if (now > 0 and slots_total) else None,
+            "worker_utilization": area["busy"] / (span * cfg.workers) if span > 0 else None,
+            "slot_utilization": area["slots"] / (span * slots_total) if (span > 0 and slots_total) else None,
             "redeliveries": t.redeliveries,
             "dead_lettered": t.dead_lettered,
             "rejected": t.rate_limited + t.rejected_full,
@@ -494,6 +523,3 @@ class Simulation:
 def describe_initial() -> str:
     return "Not started: advance the simulation to see its state"
 
-
-def _service_time(msg: Message) -> float:
-    return msg.service_s

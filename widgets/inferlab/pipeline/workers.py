@@ -6,9 +6,12 @@ An idle worker receives the oldest visible message, then
    stays invisible until its visibility timeout and is then redelivered; a
    replacement worker starts at once;
 2. looks the prompt up in Redis (one round trip, ``cache_latency_s``); a hit
-   skips inference;
+   skips inference (the key's presence is checked when the lookup is sent);
 3. on a miss, asks llama.cpp for the completion (waiting for a slot if
-   needed) and stores the answer in the cache;
+   needed) and stores the answer in the cache.  The request is queued for a
+   slot when the lookup is sent and starts no earlier than the lookup's
+   return, which saves one event per miss at the price of holding a slot for
+   one cache round trip (1 ms against slot holds of seconds);
 4. writes the result to the database, deletes the message, and pulls the
    next one.
 
@@ -20,22 +23,21 @@ from __future__ import annotations
 
 import random
 from heapq import heappush
-from typing import Callable
 
 from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.inference import Inference
-from inferlab.pipeline.metrics import Level, Tally
+from inferlab.pipeline.metrics import Counter, Tally
 from inferlab.pipeline.pubsub import Message, MessageQueue
 
 
 class Orchestrator:
-    """N workers pulling from *queue*; calls ``on_finish(msg, now)`` after each database write."""
+    """N workers pulling from *queue*; answers are recorded as the database write ends."""
 
     __slots__ = ("engine", "tally", "queue", "cache", "inference", "database", "rng", "workers",
-                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "on_finish",
-                 "_after_hit", "_after_miss", "_finish_event")
+                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "in_system", "latencies",
+                 "_finish_event")
 
     def __init__(self, engine: Engine, tally: Tally, queue: MessageQueue, cache: ResponseCache,
                  inference: Inference, database: Database, rng: random.Random, *, workers: int,
@@ -51,13 +53,33 @@ class Orchestrator:
         self.failure_prob = failure_prob
         self.cache_enabled = cache_enabled
         self.cache_latency_s = cache_latency_s
-        self.busy = Level(engine.now)
-        self.on_finish: Callable[[Message, float], None] = lambda msg, now: None
-        self._after_hit = self._on_hit_lookup
-        self._after_miss = self._on_miss_lookup
+        self.busy = Counter(engine.now)
+        self.in_system = Counter(engine.now)  # requests accepted and not yet answered or dead
+        self.latencies: list[float] = []       # ms, client send to answer, appended per completion
         self._finish_event = self._on_written
         inference.on_done = self._on_inference_done
         queue.on_visible = self.pull
+
+    def record_to(self, in_system: Counter, latencies: list[float]) -> None:
+        """Count requests in the system on *in_system*; append each answer's latency (ms) to *latencies*."""
+        self.in_system = in_system
+        self.latencies = latencies
+
+    def offer(self, msg: Message, now: float) -> bool:
+        """Publish *msg* arriving at *now*; False if the queue rejected it.
+
+        Idle workers always hold the backlog at zero, so a message that finds
+        one is received on the spot.
+        """
+        busy = self.busy
+        if busy.value < self.workers and self.queue.depth.value == 0:
+            self.queue.publish_received(msg, now)
+            busy.value += 1
+            busy.anchor -= now
+            self.tally.received += 1
+            self._process(msg, now)
+            return True
+        return self.queue.publish(msg, now)
 
     def pull(self, now: float) -> None:
         """Idle workers receive visible messages until one side runs out."""
@@ -68,7 +90,8 @@ class Orchestrator:
             msg = queue.receive(now)
             if msg is None:  # pragma: no cover - depth > 0 guarantees a visible message
                 break
-            busy.add(now, 1)
+            busy.value += 1
+            busy.anchor -= now
             tally.received += 1
             self._process(msg, now)
 
@@ -77,6 +100,7 @@ class Orchestrator:
             self.busy.add(now, -1)
             self.tally.worker_crashes += 1
             return
+        msg.ready_at = now
         if not self.cache_enabled:
             self.inference.submit(msg, now)
             return
@@ -85,28 +109,33 @@ class Orchestrator:
         if self.cache.get(msg.key, now):
             tally.cache_hits += 1
             if lat > 0.0:
+                # The write is booked now for when the lookup returns (saves an
+                # event per hit; it can only reorder writes issued within one
+                # cache round trip of each other, and only on a saturated pool).
+                db = self.database
                 eng = self.engine
-                heappush(eng.heap, (now + lat, 1, next(eng.counter), self._after_hit, msg))
+                done = db.write(now + lat) if db.latency_s > 0.0 else now + lat
+                heappush(eng.heap, (done, 1, next(eng.counter), self._finish_event, msg))
             else:
                 self._write(msg, now)
         else:
+            # The completion request joins llama.cpp's slot line now and cannot
+            # start before the lookup returns (saves an event per miss; the slot
+            # is held for that one round trip).
             tally.cache_misses += 1
-            if lat > 0.0:
-                eng = self.engine
-                heappush(eng.heap, (now + lat, 1, next(eng.counter), self._after_miss, msg))
-            else:
-                self.inference.submit(msg, now)
-
-    def _on_hit_lookup(self, msg: Message) -> None:
-        self._write(msg, self.engine.now)
-
-    def _on_miss_lookup(self, msg: Message) -> None:
-        self.inference.submit(msg, self.engine.now)
+            msg.ready_at = now + lat
+            self.inference.submit(msg, now)
 
     def _on_inference_done(self, msg: Message, now: float) -> None:
         if self.cache_enabled:
             self.cache.put(msg.key, now)  # SET is pipelined with the write: no extra latency
-        self._write(msg, now)
+        db = self.database
+        if db.latency_s > 0.0:
+            eng = self.engine
+            heappush(eng.heap, (db.write(now), 1, next(eng.counter), self._finish_event, msg))
+        else:
+            db.writes += 1
+            self._finish(msg, now)
 
     def _write(self, msg: Message, now: float) -> None:
         db = self.database
@@ -121,10 +150,23 @@ class Orchestrator:
         self._finish(msg, self.engine.now)
 
     def _finish(self, msg: Message, now: float) -> None:
-        self.tally.db_writes += 1
-        self.busy.add(now, -1)
-        self.on_finish(msg, now)
-        self.pull(now)
+        """The result is stored: delete the message (first completion answers the client)."""
+        tally = self.tally
+        tally.db_writes += 1
+        busy = self.busy
+        busy.value -= 1
+        busy.anchor += now
+        if self.queue.delete(msg, now):
+            tally.completed += 1
+            tally.served_tokens += msg.output_tokens
+            self.latencies.append((now - msg.t_arrival) * 1000.0)
+            in_system = self.in_system
+            in_system.value -= 1
+            in_system.anchor += now
+        else:
+            tally.duplicates += 1
+        if self.queue.depth.value > 0:
+            self.pull(now)
 
     def set_workers(self, workers: int) -> None:
         """Scale to *workers*; new idle workers pull at once."""
