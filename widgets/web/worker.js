@@ -30,7 +30,7 @@ async function boot({ pyodide: base, wheel }) {
   pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
   progress(90, "starting the model…");
   const session = pyodide.pyimport("inferlab.widgets.session");
-  const handle = session.handle;
+  const handle = session.handle.copy();
   session.destroy();
   progress(100, "ready");
   return handle;
@@ -60,7 +60,9 @@ self.onmessage = async (ev) => {
     const text = handle(fn, JSON.stringify(payload ?? {}));
     self.postMessage({ id, ok: true, result: JSON.parse(text) });
   } catch (err) {
-    const message = String(err?.message || err).trim().split("\n").pop();
+    // A Python traceback ends with "Type: message"; Pyodide may append a debugging hint.
+    const lines = String(err?.message || err).trim().split("\n").filter((l) => l && !l.includes("pyodide.setDebug"));
+    const message = lines.pop() || "unknown error";
     self.postMessage({ id, ok: false, error: message });
   }
 };

@@ -26,6 +26,8 @@ def frame(values: dict[str, Any]) -> dict[str, Any]:
 
     kwargs = calculator_kwargs(values)
     report = memory_report(**kwargs)
+    # -ngl above n_layers + 1 means "all": show (and share) the effective maximum.
+    values = {**values, "gpu_layers": min(values["gpu_layers"], report["n_layers"] + 1)}
     rows = compare_quants(**{k: v for k, v in kwargs.items() if k != "quant"})
     ppl = report["perplexity"]
     delta = None if ppl is None else ppl["delta_ppl"]
@@ -39,7 +41,7 @@ def frame(values: dict[str, Any]) -> dict[str, Any]:
         "decode_speed": {"value": report["decode_tokens_per_s"], "text": rate_text(report["decode_tokens_per_s"], "tok/s")},
         "prefill_speed": {"value": report["prefill_tokens_per_s"], "text": rate_text(report["prefill_tokens_per_s"], "tok/s")},
         "bits_per_weight": {"value": report["bits_per_weight"], "text": f"{report['bits_per_weight']:.2f}"},
-        "perplexity": {"value": delta, "text": "not published" if delta is None else f"+{delta:.3f}"},
+        "perplexity": {"value": delta, "text": "not published" if delta is None else f"{delta:+.3f}"},
         "max_context": {"value": report["max_ctx_that_fits"], "text": f"{report['max_ctx_that_fits']:,} tokens"},
     }
     return {
@@ -107,7 +109,7 @@ def compare_chart(rows: list[dict[str, Any]], r: dict[str, Any]) -> str:
         q = row["quant"]
         if row["delta_ppl"] is None and q not in _ALWAYS and q != r["quant"]:
             continue
-        ppl = "ΔPPL n/a" if row["delta_ppl"] is None else f"ΔPPL +{row['delta_ppl']:.3f}"
+        ppl = "ΔPPL n/a" if row["delta_ppl"] is None else f"ΔPPL {row['delta_ppl']:+.3f}"
         fit = "" if row["fits"] else " · does not fit"
         bars.append(svg.Bar(q, row["file_bytes"] / GIB, f"{row['file_bytes'] / GIB:.2f} GiB · {ppl}{fit}",
                             cls="ifw-c1" if row["fits"] else "ifw-c4", highlight=q == r["quant"]))
@@ -164,7 +166,7 @@ def render(values: dict[str, Any], widget_id: str) -> str:
                    "Every quant type for this model and context; highlighted: the selected one. "
                    "ΔPPL figures are llama.cpp's published measurements (Llama 3 8B unless noted)."),
     ]
-    return html.root("quant", widget_id, "llama.cpp quantization calculator", values, body,
+    return html.root("quant", widget_id, "llama.cpp quantization calculator", f["options"], body,
                      "Change any setting to recompute it live in your browser.")
 
 

@@ -61,11 +61,15 @@ def _fmt_tick(value: float) -> str:
 
 
 def line_panel(series: Sequence[Series], *, x0: float, x1: float, top: float, height: float, left: float,
-               width: float, y_label: str, y_min: float = 0.0) -> list[str]:
-    """SVG elements of one line-chart panel (grid, y ticks, lines) as strings."""
+               width: float, y_label: str, y_min: float = 0.0, y_floor: float = 1.0) -> list[str]:
+    """SVG elements of one line-chart panel (grid, y ticks, lines) as strings.
+
+    The y axis spans at least ``y_min .. y_min + y_floor`` (so an all-zero
+    series still gets round ticks).
+    """
     ys = [y for s in series for _, y in s.points if y is not None and math.isfinite(y)]
-    y_max = max(ys) if ys else 1.0
-    ticks = nice_ticks(y_min, max(y_max, y_min + 1e-9))
+    y_max = max(ys) if ys else y_floor
+    ticks = nice_ticks(y_min, max(y_max, y_min + y_floor))
     y_top = ticks[-1]
     span_x = (x1 - x0) or 1.0
     span_y = (y_top - y_min) or 1.0
@@ -94,19 +98,19 @@ def line_panel(series: Sequence[Series], *, x0: float, x1: float, top: float, he
 
 
 def time_chart(panels: Sequence[tuple[str, Sequence[Series]]], *, title: str, desc: str, x0: float, x1: float,
-               width: int = 640, panel_height: int = 90) -> str:
+               width: int = 720, panel_height: int = 80) -> str:
     """Stacked line panels sharing a time axis (seconds); returns ``<svg>`` text.
 
     *panels* is a list of ``(y label, series)``.  A legend lists every series.
     """
     left, right, gap = 52, 12, 34
     inner_w = width - left - right
-    height = 24 + len(panels) * (panel_height + gap) + 22
+    height = 44 + len(panels) * (panel_height + gap) + 4
     parts = [
         f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
     ]
-    top = 24 + 6
+    top = 44
     for y_label, series in panels:
         parts.extend(line_panel(series, x0=x0, x1=x1, top=top, height=panel_height, left=left, width=inner_w,
                                 y_label=y_label))
@@ -128,7 +132,7 @@ def time_chart(panels: Sequence[tuple[str, Sequence[Series]]], *, title: str, de
     return "".join(parts)
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, value_label: str, width: int = 640,
+def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, value_label: str, width: int = 720,
               row_height: int = 22) -> str:
     """Horizontal bars with a label column and a value text; returns ``<svg>`` text."""
     label_w, text_w, pad = 92, 190, 8
@@ -153,7 +157,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, value_label: str, w
 
 
 def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *, title: str, desc: str,
-                 total: float, width: int = 640, limits: Sequence[float | None] = ()) -> str:
+                 total: float, width: int = 720, limits: Sequence[float | None] = ()) -> str:
     """One horizontal stacked bar per row: ``(row label, [(segment label, value, cls)])``.
 
     Bars share the scale *total*; ``limits[i]`` (same unit) draws a capacity
