@@ -27,7 +27,7 @@ class Config:
     """Parameters of one pipeline; see each field's comment for unit and meaning."""
 
     # --- arrivals (clients -> API gateway) ---
-    arrival_rate: float = 40.0           # mean request rate, requests/s (Poisson)
+    arrival_rate: float = 20.0           # mean request rate, requests/s (Poisson)
     pattern: str = "constant"            # constant | diurnal | bursty
     diurnal_period_s: float = 120.0      # one "day" of the diurnal pattern, s (compressed for the widget)
     diurnal_amplitude: float = 0.5       # rate swings by +-amplitude x arrival_rate
@@ -42,7 +42,8 @@ class Config:
     rate_limit_rps: float | None = None  # token-bucket limit, requests/s (None = off)
     rate_limit_burst: int = 100          # token-bucket depth, requests
     # --- pub/sub queue (SQS-like) ---
-    queue_max_depth: int | None = None   # max visible messages; publishes beyond are rejected (None = unbounded)
+    queue_max_depth: int | None = 100_000  # max visible messages; publishes beyond are rejected (None = unbounded,
+    #                                       memory then grows with the backlog)
     visibility_timeout_s: float | None = 30.0  # a received message reappears after this, s (None = never)
     max_receives: int = 5                # receives before the message goes to the dead-letter queue
     worker_failure_prob: float = 0.0     # chance a worker crashes holding a message (it is redelivered)
@@ -76,7 +77,8 @@ class Config:
     db_latency_ms: float = 4.0           # one result write, ms
     db_connections: int = 32             # connection pool size (FCFS)
     # --- bookkeeping ---
-    event_budget: int = 2_000_000        # max events per advance()/run call
+    event_budget: int = 200_000          # max events per advance() call (~0.5 s of CPython)
+    run_event_budget: int = 1_000_000    # max events per run() call, i.e. per CLI run or sweep point
     history_limit: int = 2_400           # intervals kept in Simulation.history
 
 
@@ -135,6 +137,7 @@ _RULES: dict[str, tuple[str, Any, Any, bool]] = {
     "db_latency_ms": ("float", 0.0, 1e6, True),
     "db_connections": ("int", 1, 100_000, True),
     "event_budget": ("int", 1, 10**10, True),
+    "run_event_budget": ("int", 1, 10**10, True),
     "history_limit": ("int", 1, 10**7, True),
 }
 

@@ -234,7 +234,7 @@ class Simulation:
         if interval_s is None:
             interval_s = max(1.0, duration_s / 1000.0)
         interval_s = check_seconds("interval", interval_s)
-        budget = self.config.event_budget if max_events is None else validate_field("event_budget", max_events)
+        budget = self.config.run_event_budget if max_events is None else validate_field("run_event_budget", max_events)
         end = self.engine.now + duration_s
         used = 0
         while self.engine.now < end:
