@@ -77,3 +77,18 @@ def calculator_kwargs(values: dict[str, Any]) -> dict[str, Any]:
         kwargs["params"] = values["params_b"] * 1e9
         kwargs.update({f: values[f] for f in CUSTOM_FIELDS if values[f]})
     return kwargs
+
+
+_CLI_FLAGS = {"n_layers": "--layers", "hidden_size": "--hidden", "ffn_size": "--ffn", "n_heads": "--heads",
+              "n_kv_heads": "--kv-heads", "vocab_size": "--vocab", "params": "--params", "model": "--model",
+              "quant": "--quant", "ctx": "--ctx", "kv_type": "--kv-type", "gpu_layers": "--gpu-layers",
+              "hardware": "--hardware", "vram_gib": "--vram-gib", "ram_gib": "--ram-gib"}
+
+
+def cli_args(values: dict[str, Any]) -> list[str]:
+    """The ``python -m inferlab memory`` arguments equivalent to *values* (without ``--json``)."""
+    args = []
+    for key, value in calculator_kwargs(values).items():
+        if value is not None:
+            args += [_CLI_FLAGS[key], repr(value) if isinstance(value, float) else str(value)]
+    return args
