@@ -42,6 +42,8 @@ from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.metrics import Counter, Tally
 from inferlab.pipeline.pubsub import Message
 
+_INF = float("inf")
+
 #: Largest slot count whose per-slot speed is tabulated (= the config maximum).
 MAX_SLOTS = 1024
 
@@ -64,7 +66,7 @@ def per_slot_speeds(decode_tps: float, overhead: float, batched: Callable[[int],
 class Server:
     """One llama-server: busy slots, prefill line, decode virtual clock."""
 
-    __slots__ = ("index", "busy", "prefill_free_at", "v", "n", "t_last", "heap", "timer_token", "timer_at")
+    __slots__ = ("index", "busy", "prefill_free_at", "v", "n", "t_last", "heap", "timer_at")
 
     def __init__(self, index: int, now: float) -> None:
         self.index = index
@@ -74,8 +76,7 @@ class Server:
         self.n = 0                    # slots decoding
         self.t_last = now             # time v was last brought up to date
         self.heap: list[tuple[float, int, Message]] = []  # (v at finish, seq, message)
-        self.timer_token = 0
-        self.timer_at = float("inf")
+        self.timer_at = _INF           # time of the current decode timer event
 
 
 class Inference:
@@ -168,15 +169,26 @@ class Inference:
 
     def _on_service_done(self, arg: tuple[Server, Message]) -> None:
         server, msg = arg
+        now = self.engine.now
         self.tally.generated_tokens += msg.output_tokens
-        self._release(server, msg, self.engine.now)
+        # _release, inlined (the M/M/c benchmark path).
+        server.busy -= 1
+        busy = self.busy_slots
+        busy.value -= 1
+        busy.anchor += now
+        if self.waiting and server.busy < self.slots:
+            self._start(server, self.waiting.popleft(), now)
+        self.on_done(msg, now)
 
     # -- decode (processor sharing, see module docstring) -------------------
     def _on_prefilled(self, arg: tuple[Server, Message]) -> None:
         server, msg = arg
         now = self.engine.now
-        self._sync(server, now)
-        server.n += 1
+        n = server.n
+        if n:  # bring the virtual clock up to now (as _sync)
+            server.v += self.speeds[n] * (now - server.t_last)
+        server.t_last = now
+        server.n = n + 1
         self._seq += 1
         heappush(server.heap, (server.v + msg.output_tokens, self._seq, msg))
         self._arm(server, now, only_if_earlier=True)
@@ -192,32 +204,40 @@ class Inference:
 
         With *only_if_earlier*, a pending timer that fires sooner is kept:
         it will fire early, find nothing finished, and re-arm (cheaper than
-        invalidating it on every join, which only delays finishes).
+        invalidating it on every join, which only delays finishes).  A timer
+        event is current only if its time is still ``server.timer_at``.
         """
-        if not server.heap:
-            server.timer_at = float("inf")
+        heap = server.heap
+        if not heap:
+            server.timer_at = _INF
             return
-        at = now + (server.heap[0][0] - server.v) / self.speeds[server.n]
+        at = now + (heap[0][0] - server.v) / self.speeds[server.n]
         if only_if_earlier and server.timer_at <= at:
             return
-        server.timer_token += 1
         server.timer_at = at
         eng = self.engine
-        heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, (server, server.timer_token)))
+        heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, server))
 
-    def _on_decode_timer(self, arg: tuple[Server, int]) -> None:
-        server, token = arg
-        if token != server.timer_token:
-            return
+    def _on_decode_timer(self, server: Server) -> None:
         now = self.engine.now
-        self._sync(server, now)
-        server.timer_at = float("inf")
+        if now != server.timer_at:
+            return  # superseded by an earlier timer
+        n = server.n
+        v = server.v + self.speeds[n] * (now - server.t_last)
+        server.v = v
+        server.t_last = now
         heap = server.heap
-        limit = server.v + 1e-9 * (1.0 + server.v)
+        limit = v + 1e-9 * (1.0 + v)
+        if heap[0][0] > limit:  # fired early: joins since arming slowed everyone down
+            server.timer_at = at = now + (heap[0][0] - v) / self.speeds[n]
+            eng = self.engine
+            heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, server))
+            return
         finished = []
         while heap and heap[0][0] <= limit:
             finished.append(heappop(heap)[2])
-        server.n -= len(finished)
+        server.n = n - len(finished)
+        server.timer_at = _INF
         self._arm(server, now, only_if_earlier=False)
         tally = self.tally
         for msg in finished:

@@ -125,7 +125,20 @@ class MessageQueue:
         entry with a zero wait, the depth unchanged.
         """
         self.tally.queue_entries += 1
-        self._hand_over(msg, now)
+        # _hand_over, inlined (hot path: most messages meet an idle worker).
+        msg.state = IN_FLIGHT
+        msg.receives += 1
+        in_flight = self.in_flight
+        in_flight.value += 1
+        in_flight.anchor -= now
+        vt = self.visibility_timeout_s
+        if vt is not None:
+            due = now + vt
+            self._deadlines.append((due, msg, msg.receives))
+            if not self._checker_due:
+                self._checker_due = True
+                eng = self.engine
+                heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
 
     def _hand_over(self, msg: Message, now: float) -> None:
         msg.state = IN_FLIGHT
