@@ -7,7 +7,7 @@
 // Without --wheel the wheel is built by `python -m inferfolio.widgets.wheel`
 // (python = $PYTHON or .venv/bin/python).  The pure-Python test wheels are
 // taken from .cache/pyodide-wheels/ (see requirements.txt beside this file).
-// The repository's pyproject.toml, tests/conftest.py, tests/core/ and bench/
+// The repository's pyproject.toml, the files directly in tests/, tests/core/ and bench/
 // are copied into the in-memory file system at /repo, which is the working
 // directory.  The exit code is pytest's, or the script's SystemExit code.
 
@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYODIDE_DIR = path.join(ROOT, "node_modules", "pyodide");
 const TEST_WHEELS = path.join(ROOT, ".cache", "pyodide-wheels");
-const COPIED = ["pyproject.toml", "tests/conftest.py", "tests/core", "bench"];
+const COPIED = ["pyproject.toml", "tests/core", "bench"];
 
 // Fixed Python helpers; user values reach them only as call arguments.
 const HELPERS = `
@@ -112,6 +112,11 @@ for (const wheel of wheels) {
 
 const FS = pyodide.FS;
 FS.mkdirTree("/repo");
+// Shared test helpers: every plain file directly in tests/ (conftest.py and what it imports).
+for (const name of fs.readdirSync(path.join(ROOT, "tests"))) {
+  const host = path.join(ROOT, "tests", name);
+  if (fs.statSync(host).isFile()) copyInto(FS, host, `/repo/tests/${name}`);
+}
 for (const rel of COPIED) {
   const host = path.join(ROOT, rel);
   if (fs.existsSync(host)) copyInto(FS, host, `/repo/${rel}`);
