@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_WIDGET_INFO = re.compile(r"^\s*widget(?:\s+(?P<name>\S+))?\s*(?P<rest>.*?)\s*$")
+_WIDGET_INFO = re.compile(r"^\s*widget(?=\s|$)(?:\s+(?P<name>\S+))?\s*(?P<rest>.*?)\s*$")
 
 
 @dataclass(frozen=True)

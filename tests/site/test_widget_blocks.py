@@ -1,0 +1,46 @@
+"""inferfolio.widgets.blocks and the Markdown extension on its own (no MkDocs)."""
+
+from __future__ import annotations
+
+import markdown
+import pytest
+
+from inferfolio.widgets.blocks import BlockSyntaxError, find_blocks
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("```widget quant\nquant: Q8_0\n```", [("quant", "quant: Q8_0", 0, 2)]),
+    ("intro\n\n~~~~ widget pipeline\nworkers: 8\n~~~~\n", [("pipeline", "workers: 8", 2, 4)]),
+    ("```python\n```widget quant\n```\n", []),  # inside another fence: not a block
+    ("````markdown\n```widget quant\nquant: Q9\n```\n````\n", []),
+    ("    ```widget quant\n    ctx: 2048\n    ```", [("quant", "ctx: 2048", 0, 2)]),  # indented (admonition, tab)
+    ("```widget-like\n```", []),
+])
+def test_find_blocks(text: str, expected: list) -> None:
+    found = [(b.name, b.body, b.start, b.end) for b in find_blocks(text.splitlines())]
+    assert found == expected
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("a\n```widget quant\nctx: 1\n", 1, "no closing"),
+    ("```widget\n```", 0, "without a widget name"),
+    ("```widget quant extra\n```", 0, "unexpected 'extra'"),
+])
+def test_block_syntax_errors(text: str, line: int, message: str) -> None:
+    with pytest.raises(BlockSyntaxError, match=message) as info:
+        find_blocks(text.splitlines())
+    assert info.value.line == line
+
+
+def test_extension_renders_the_static_widget() -> None:
+    html = markdown.markdown("# Title\n\n```widget quant\nquant: Q8_0\n```\n\nAfter.",
+                             extensions=["inferfolio.widgets.markdown"],
+                             extension_configs={"inferfolio.widgets.markdown": {"build": "abc", "wheel": "w.whl"}})
+    assert 'data-build="abc"' in html and 'data-wheel="w.whl"' in html
+    assert 'id="ifw-quant-1"' in html and 'data-widget="quant" data-state="static"' in html
+    assert "7.95 GiB" in html and "<p>After.</p>" in html
+
+
+def test_extension_error_names_the_markdown_line() -> None:
+    with pytest.raises(ValueError, match=r"line 4: widget quant: option 'quant': 'Q9' is not allowed"):
+        markdown.markdown("text\n\n```widget quant\nquant: Q9\n```", extensions=["inferfolio.widgets.markdown"])
