@@ -1,0 +1,41 @@
+"""The plain-words status line."""
+
+import pytest
+
+from inferlab.pipeline.status import describe, window_keys
+
+
+def window(**kw):
+    base = dict(now_s=100.0, truncated=False, arrival_rps=50.0, throughput_rps=50.0, queue_depth=0,
+                queue_slope=0.0, capacity_rps=95.0, bottleneck="inference", spike_active=False,
+                spike_multiplier=1.0, spike_left_s=0.0, since_spike_end_s=None, rejected_full_rps=0.0,
+                rate_limited_rps=0.0, dead_lettered=0, p99_ms=1234.0, in_system=40)
+    base.update(kw)
+    assert set(base) == set(window_keys())
+    return base
+
+
+@pytest.mark.parametrize(
+    ("kw", "start", "contains"),
+    [
+        ({}, "Steady state", "p99 1,234 ms, 53% of capacity 95 req/s"),
+        ({"arrival_rps": 120.0, "queue_depth": 500, "queue_slope": 25.0}, "Saturated",
+         "120 req/s arriving, capacity 95 req/s, queue growing 25 msg/s (bottleneck: llama.cpp slots)"),
+        ({"queue_depth": 300, "queue_slope": -30.0, "since_spike_end_s": 5.0}, "Draining after spike",
+         "300 queued, falling 30 msg/s, clear in ~10 s"),
+        ({"queue_depth": 300, "queue_slope": -30.0}, "Draining backlog", "clear in"),
+        ({"arrival_rps": 0.0, "in_system": 0}, "Idle", "no requests"),
+        ({"truncated": True}, "Truncated", "event budget"),
+        ({"rejected_full_rps": 12.0, "queue_depth": 1000}, "Overloaded", "rejecting 12 req/s"),
+        ({"rate_limited_rps": 20.0}, "Rate-limited", "refuses 20 of 50 req/s"),
+        ({"now_s": 1.0}, "Warming up", "50 req/s"),
+        ({"spike_active": True, "spike_multiplier": 3.0, "spike_left_s": 7.0, "arrival_rps": 150.0,
+          "queue_depth": 100, "queue_slope": 40.0}, "Spike x3 (7.0 s left). Saturated", "queue growing"),
+        ({"dead_lettered": 3}, "Steady state", "3 dead-lettered"),
+        ({"capacity_rps": None, "bottleneck": None}, "Steady state", "capacity unbounded"),
+    ],
+)
+def test_status_lines(kw, start, contains):
+    text = describe(window(**kw))
+    assert text.startswith(start), text
+    assert contains in text, text

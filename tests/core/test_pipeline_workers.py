@@ -1,0 +1,77 @@
+"""Orchestrator workers: hand-over, crashes, scaling, the hit and miss paths."""
+
+import random
+
+import pytest
+
+from inferlab.pipeline.cache import ResponseCache
+from inferlab.pipeline.database import Database
+from inferlab.pipeline.engine import Engine
+from inferlab.pipeline.inference import Inference, per_slot_speeds
+from inferlab.pipeline.metrics import Counter, Tally
+from inferlab.pipeline.pubsub import DONE, Message, MessageQueue
+from inferlab.pipeline.workers import Orchestrator
+
+
+def make(workers=2, failure_prob=0.0, cache=True, cache_latency_s=0.001, db_latency_s=0.004, vt=30.0):
+    eng = Engine()
+    tally = Tally()
+    q = MessageQueue(eng, tally, visibility_timeout_s=vt, max_receives=5, max_depth=None)
+    c = ResponseCache(100, None)
+    inf = Inference(eng, tally, replicas=1, slots=8, prefill_tps=1000.0, speeds=per_slot_speeds(10.0, 0.0))
+    db = Database(4, db_latency_s)
+    orch = Orchestrator(eng, tally, q, c, inf, db, random.Random(1), workers=workers,
+                        failure_prob=failure_prob, cache_enabled=cache, cache_latency_s=cache_latency_s)
+    latencies = []
+    orch.record_to(Counter(), latencies)
+    return eng, tally, q, c, orch, latencies
+
+
+def m(i, key=1):
+    return Message(i, 0.0, key, 100, 10, 0.0)
+
+
+def test_miss_runs_inference_then_hit_skips_it():
+    eng, tally, q, c, orch, lat = make()
+    orch.offer(m(1, key=7), 0.0)
+    eng.run(10.0, 1000)
+    # lookup 1 ms, prefill 0.1 s, decode 1 s, write 4 ms
+    assert lat == pytest.approx([1000.0 * (0.001 + 0.1 + 1.0 + 0.004)])
+    orch.offer(Message(2, 10.0, 7, 100, 10, 0.0), 10.0)
+    eng.run(20.0, 1000)
+    assert lat[1] == pytest.approx(1000.0 * (0.001 + 0.004))  # lookup + write, no inference
+    assert tally.cache_hits == 1 and tally.cache_misses == 1 and tally.completed == 2
+
+
+def test_busy_workers_leave_a_backlog_that_drains():
+    eng, tally, q, c, orch, lat = make(workers=1, cache=False)
+    for i in range(3):
+        orch.offer(m(i), 0.0)
+    assert orch.busy.value == 1 and q.depth.value == 2
+    eng.run(100.0, 1000)
+    assert tally.completed == 3 and q.depth.value == 0 and orch.busy.value == 0
+
+
+def test_crashed_worker_message_is_redelivered():
+    eng, tally, q, c, orch, lat = make(workers=1, failure_prob=1.0, vt=5.0)
+    msg = m(1)
+    orch.offer(msg, 0.0)
+    assert tally.worker_crashes == 1 and orch.busy.value == 0
+    orch.failure_prob = 0.0
+    eng.run(60.0, 1000)
+    assert tally.redeliveries == 1 and msg.state == DONE and tally.completed == 1
+
+
+def test_scale_up_pulls_backlog_at_once():
+    eng, tally, q, c, orch, lat = make(workers=1, cache=False)
+    for i in range(4):
+        orch.offer(m(i), 0.0)
+    orch.set_workers(4)
+    assert orch.busy.value == 4 and q.depth.value == 0
+
+
+def test_zero_latencies_finish_inline():
+    eng, tally, q, c, orch, lat = make(cache=True, cache_latency_s=0.0, db_latency_s=0.0)
+    c.put(1, 0.0)
+    orch.offer(m(1, key=1), 0.0)
+    assert tally.completed == 1 and lat == [0.0]
