@@ -8,7 +8,7 @@
 // returns (see applyFrame) -- it never computes a model result.
 
 const mounted = new WeakSet();
-const LOAD_TIMEOUT_MS = 90_000;
+const LOAD_TIMEOUT_MS = 60_000;
 let client = null;
 
 /** Mount the widgets in `doc` that are not mounted yet (safe to call on every page swap). */
@@ -288,4 +288,9 @@ function whenIdle(fn) {
   const go = () => ("requestIdleCallback" in window ? requestIdleCallback(fn, { timeout: 3000 }) : setTimeout(fn, 500));
   if (document.readyState === "complete") go();
   else window.addEventListener("load", go, { once: true });
+}
+
+/** Worker statistics for benchmarks ({wasm_memory_bytes}); null before live mode. */
+export function stats() {
+  return client && !client.failed ? client.call("stats") : Promise.resolve(null);
 }

@@ -13,15 +13,37 @@ function progress(pct, text) {
   self.postMessage({ type: "progress", pct, text });
 }
 
+const RUNTIME_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"];
+
+/** Fail fast when a runtime file is missing (Pyodide itself may wait forever). */
+async function checkRuntime(base) {
+  await Promise.all(RUNTIME_FILES.map(async (name) => {
+    const response = await fetch(`${base}${name}`, { method: "HEAD" });
+    if (!response.ok) throw new Error(`${name} did not load (${response.status})`);
+  }));
+}
+
+/** Reject when Pyodide reports that WebAssembly failed (it logs instead of rejecting). */
+function wasmFailure() {
+  return new Promise((_, reject) => {
+    const warn = console.warn.bind(console);
+    console.warn = (...args) => {
+      if (String(args[0]).includes("wasm instantiation failed")) reject(new Error("WebAssembly did not start"));
+      warn(...args);
+    };
+  });
+}
+
 async function boot({ pyodide: base, wheel }) {
   progress(5, "downloading the Python runtime…");
+  await checkRuntime(base);
   const { loadPyodide } = await import(`${base}pyodide.mjs`);
-  pyodide = await loadPyodide({
+  pyodide = await Promise.race([wasmFailure(), loadPyodide({
     indexURL: base,
     lockFileURL: `${base}pyodide-lock.json`,
     stdout: () => {},
     stderr: (line) => console.warn("inferlab:", line),
-  });
+  })]);
   progress(75, "loading the model core…");
   const response = await fetch(wheel);
   if (!response.ok) throw new Error(`the model core did not load (${response.status})`);

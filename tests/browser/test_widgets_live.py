@@ -1,0 +1,223 @@
+"""The live widgets in headless Chromium, against the built site on localhost.
+
+Checks the contract of issue 5: the static pre-render is in the HTML, no
+Pyodide byte loads before a widget is needed, the widget goes live, a load
+spike raises queue depth and it drains, more workers lower latency, the
+calculator's numbers equal the CLI's, the URL restores a shared
+configuration, instant navigation mounts the widget, no request leaves the
+origin, no console error, and a failed Pyodide load leaves the static view
+with its message.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+QUANT_PAGE = "blog/2026/10/18/llama-cpp-optimization-parameters/"
+PIPELINE_PAGE = "blog/2026/11/08/llm-orchestration-pipeline/"
+LIVE_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser(site_server: str) -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Console errors and requests of one page."""
+
+    def __init__(self, page: object, origin: str) -> None:
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.origin = origin
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("data:", "blob:")) and
+                urlsplit(u).netloc != urlsplit(self.origin).netloc]
+
+    def runtime(self) -> list[str]:
+        return [u for u in self.requests if "/pyodide/" in u or u.split("?")[0].endswith(".whl")]
+
+
+@pytest.fixture
+def page(browser: object, site_server: str) -> Iterator[tuple[object, Watch]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    watch = Watch(pg, site_server)
+    yield pg, watch
+    context.close()
+    assert watch.foreign() == [], "requests left the site's origin"
+
+
+def no_errors(watch: Watch) -> None:
+    assert watch.errors == [], watch.errors
+
+
+def wait_state(pg: object, widget: str, state: str, timeout: float = LIVE_TIMEOUT_MS) -> None:
+    pg.wait_for_function(f"document.querySelector('[data-widget={widget}]').dataset.state === '{state}'", timeout=timeout)
+
+
+def metric(pg: object, name: str) -> object:
+    raw = pg.locator(f'[data-metric="{name}"]').first.get_attribute("data-value")
+    return json.loads(raw) if raw else None
+
+
+def cli_memory(options: dict) -> dict:
+    from inferlab.widgets import validate_options
+    from inferlab.widgets.quant_options import cli_args
+
+    args = cli_args(validate_options("quant", options))
+    out = subprocess.run([sys.executable, "-m", "inferlab", "memory", *args, "--json"], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def test_static_prerender_without_javascript(browser: object, site_server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    for path, widget, metrics in ((QUANT_PAGE, "quant", ("file_size", "total_memory", "decode_speed")),
+                                  ("", "pipeline", ("latency_p99", "queue_depth", "throughput_tokens", "cache_hit"))):
+        pg.goto(site_server + path)
+        root = pg.locator(f'[data-widget="{widget}"]')
+        assert root.get_attribute("data-state") == "static"
+        for name in metrics:
+            text = pg.locator(f'[data-metric="{name}"]').text_content().strip()
+            assert text and text != "—", name
+        assert root.locator("svg").count() >= 1
+        assert root.locator("[data-status]").text_content().strip()
+    context.close()
+
+
+def test_no_runtime_byte_before_the_widget_is_needed(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + QUANT_PAGE)
+    box = pg.locator('[data-widget="quant"]').bounding_box()
+    assert box["y"] > 900, "the widget should start below the fold for this check"
+    pg.wait_for_timeout(2500)
+    assert watch.runtime() == []
+    assert pg.locator('[data-widget="quant"]').get_attribute("data-state") == "static"
+    no_errors(watch)
+
+
+def test_pages_without_a_widget_load_only_the_bootstrap(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + "resume/")
+    pg.wait_for_timeout(1500)
+    mine = [u.split("?")[0].rsplit("/", 1)[-1] for u in watch.requests if "/assets/widgets/" in u]
+    assert sorted(mine) == ["boot.js", "widgets.css"]
+    no_errors(watch)
+
+
+def test_calculator_goes_live_and_equals_the_cli(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + QUANT_PAGE)
+    root = pg.locator('[data-widget="quant"]')
+    root.scroll_into_view_if_needed()
+    start = json.loads(root.get_attribute("data-options"))
+    static = {name: metric(pg, name) for name in ("file_size", "total_memory", "decode_speed")}
+    expected = cli_memory(start)
+    assert static == {"file_size": expected["file_bytes"], "total_memory": expected["total_bytes"],
+                      "decode_speed": expected["decode_tokens_per_s"]}
+    pg.select_option('[data-widget="quant"] select[name="quant"]', "Q5_K_M")
+    pg.fill('[data-widget="quant"] input[name="ctx"]', "2048")
+    wait_state(pg, "quant", "live")
+    pg.wait_for_function("document.querySelector('[data-metric=file_size]').dataset.value !== '%s'"
+                         % static["file_size"])
+    pg.wait_for_timeout(500)
+    expected = cli_memory({**start, "quant": "Q5_K_M", "ctx": 2048})
+    assert metric(pg, "file_size") == expected["file_bytes"]
+    assert metric(pg, "total_memory") == expected["total_bytes"]
+    assert metric(pg, "decode_speed") == expected["decode_tokens_per_s"]
+    assert "quant.quant=Q5_K_M" in pg.url and "quant.ctx=2048" in pg.url
+    no_errors(watch)
+
+
+def test_url_restores_a_shared_configuration(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + QUANT_PAGE + "?quant.quant=Q6_K&quant.kv_type=q8_0")
+    wait_state(pg, "quant", "live")
+    assert pg.locator('[data-widget="quant"] select[name="quant"]').input_value() == "Q6_K"
+    start = json.loads(pg.locator('[data-widget="quant"]').get_attribute("data-options"))
+    pg.wait_for_timeout(300)
+    expected = cli_memory({**start, "quant": "Q6_K", "kv_type": "q8_0"})
+    assert metric(pg, "total_memory") == expected["total_bytes"]
+    no_errors(watch)
+
+
+def test_load_spike_raises_queue_depth_then_it_drains(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + PIPELINE_PAGE)
+    root = pg.locator('[data-widget="pipeline"]')
+    root.scroll_into_view_if_needed()
+    pg.click('[data-widget="pipeline"] [data-action="spike"]')
+    wait_state(pg, "pipeline", "live")
+    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 15",
+                         timeout=20_000)
+    peak = metric(pg, "queue_depth")
+    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) <= 3",
+                         timeout=90_000)
+    assert peak >= 15
+    no_errors(watch)
+
+
+def test_more_workers_lower_latency(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + PIPELINE_PAGE + "?pipeline.workers=12&pipeline.arrival_rate=5")
+    pg.locator('[data-widget="pipeline"]').scroll_into_view_if_needed()  # it pauses while off-screen
+    wait_state(pg, "pipeline", "live")
+    pg.wait_for_timeout(10_000)
+    before = metric(pg, "latency_p99")
+    assert metric(pg, "queue_depth") > 10
+    pg.fill('[data-widget="pipeline"] input[name="workers"]', "128")
+    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) === 0",
+                         timeout=90_000)
+    pg.wait_for_timeout(6_000)
+    after = metric(pg, "latency_p99")
+    assert after < before, (before, after)
+    assert "pipeline.workers=128" in pg.url
+    no_errors(watch)
+
+
+def test_instant_navigation_mounts_the_widget(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + "blog/")
+    pg.click(f'a[href*="llama-cpp-optimization-parameters"]')
+    pg.wait_for_url("**/llama-cpp-optimization-parameters/**")
+    root = pg.locator('[data-widget="quant"]')
+    root.scroll_into_view_if_needed()
+    pg.select_option('[data-widget="quant"] select[name="quant"]', "Q8_0")
+    wait_state(pg, "quant", "live")
+    assert pg.evaluate("performance.getEntriesByType('navigation').length") == 1, "the page was reloaded"
+    no_errors(watch)
+
+
+def test_failed_runtime_load_keeps_the_static_view(page: tuple) -> None:
+    pg, watch = page
+    pg.route("**/pyodide/pyodide.asm.wasm", lambda route: route.abort())
+    pg.goto(watch.origin + QUANT_PAGE)
+    root = pg.locator('[data-widget="quant"]')
+    root.scroll_into_view_if_needed()
+    static = pg.locator('[data-metric="file_size"]').text_content()
+    pg.select_option('[data-widget="quant"] select[name="quant"]', "Q8_0")
+    wait_state(pg, "quant", "error")
+    assert "unavailable" in root.locator("[data-mode]").text_content()
+    assert pg.locator('[data-metric="file_size"]').text_content() == static
+    assert root.locator("svg").count() >= 2
