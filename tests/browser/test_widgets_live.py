@@ -80,6 +80,14 @@ def metric(pg: object, name: str) -> object:
     return json.loads(raw) if raw else None
 
 
+def rate_for(load: float, workers: int) -> float:
+    """An arrival rate that is *load* x the capacity of a pipeline with *workers* (per the core)."""
+    from inferlab.widgets import validate_options
+    from inferlab.widgets.pipeline_view import capacity_rps
+
+    return round(load * capacity_rps(validate_options("pipeline", {"workers": workers})), 1)
+
+
 def cli_memory(options: dict) -> dict:
     from inferlab.widgets import validate_options
     from inferlab.widgets.quant_options import cli_args
@@ -164,9 +172,10 @@ def test_url_restores_a_shared_configuration(page: tuple) -> None:
 
 def test_load_spike_raises_queue_depth_then_it_drains(page: tuple) -> None:
     pg, watch = page
-    pg.goto(watch.origin + PIPELINE_PAGE)
+    pg.goto(watch.origin + PIPELINE_PAGE + f"?pipeline.workers=8&pipeline.arrival_rate={rate_for(0.6, 8)}")
     root = pg.locator('[data-widget="pipeline"]')
     root.scroll_into_view_if_needed()
+    wait_state(pg, "pipeline", "live")
     pg.click('[data-widget="pipeline"] [data-action="spike"]')
     wait_state(pg, "pipeline", "live")
     pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 15",
@@ -180,19 +189,19 @@ def test_load_spike_raises_queue_depth_then_it_drains(page: tuple) -> None:
 
 def test_more_workers_lower_latency(page: tuple) -> None:
     pg, watch = page
-    pg.goto(watch.origin + PIPELINE_PAGE + "?pipeline.workers=12&pipeline.arrival_rate=5")
+    pg.goto(watch.origin + PIPELINE_PAGE + f"?pipeline.workers=8&pipeline.arrival_rate={rate_for(1.5, 8)}")
     pg.locator('[data-widget="pipeline"]').scroll_into_view_if_needed()  # it pauses while off-screen
     wait_state(pg, "pipeline", "live")
     pg.wait_for_timeout(10_000)
     before = metric(pg, "latency_p99")
     assert metric(pg, "queue_depth") > 10
-    pg.fill('[data-widget="pipeline"] input[name="workers"]', "128")
+    pg.fill('[data-widget="pipeline"] input[name="workers"]', "96")
     pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) === 0",
                          timeout=90_000)
     pg.wait_for_timeout(6_000)
     after = metric(pg, "latency_p99")
     assert after < before, (before, after)
-    assert "pipeline.workers=128" in pg.url
+    assert "pipeline.workers=96" in pg.url
     no_errors(watch)
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from inferlab.widgets import render_widget, validate_options
-from inferlab.widgets.pipeline_view import PipelineSession
+from inferlab.widgets.pipeline_view import PipelineSession, capacity_rps
+
+
+def _rate(load: float, workers: int) -> float:
+    """An arrival rate that is *load* x the capacity of a pipeline with *workers* (the model's calibration may move)."""
+    return round(load * capacity_rps(validate_options("pipeline", {"workers": workers})), 1)
 
 
 def _session(**given: object) -> PipelineSession:
@@ -33,7 +38,7 @@ def test_frame_has_the_contract_metrics_and_nodes() -> None:
 
 
 def test_load_spike_raises_queue_depth_then_it_drains() -> None:
-    session = _session(workers=64, arrival_rate=4)
+    session = _session(workers=16, arrival_rate=_rate(0.6, 16))
     before = session.frame()["metrics"]["queue_depth"]["value"]
     session.spike()
     peak = max(session.advance(0.25)["metrics"]["queue_depth"]["value"] for _ in range(40))
@@ -43,7 +48,9 @@ def test_load_spike_raises_queue_depth_then_it_drains() -> None:
 
 
 def test_more_workers_lower_latency_when_workers_are_the_bottleneck() -> None:
-    few, many = _session(workers=16, arrival_rate=4), _session(workers=16, arrival_rate=4)
+    rate = _rate(1.5, 8)
+    few, many = _session(workers=8, arrival_rate=rate), _session(workers=8, arrival_rate=rate)
+    assert rate < 0.7 * capacity_rps(validate_options("pipeline", {"workers": 96}))
     many.control({"workers": 96})
     p99_few = _run(few, 40, 0.5)["metrics"]["latency_p99"]["value"]
     p99_many = _run(many, 40, 0.5)["metrics"]["latency_p99"]["value"]

@@ -19,8 +19,8 @@ def _models() -> list[str]:
 
 
 SCHEMA = register(Schema("pipeline", (
-    Option("workers", "int", 24, "Workers", low=1, high=256, step=1, unit="orchestrator processes"),
-    Option("arrival_rate", "float", 6.0, "Arrival rate", low=0.5, high=200.0, step=0.5, unit="requests/s"),
+    Option("workers", "int", 32, "Workers", low=1, high=256, step=1, unit="orchestrator processes"),
+    Option("arrival_rate", "float", 20.0, "Arrival rate", low=0.5, high=200.0, step=0.5, unit="requests/s"),
     Option("cache", "bool", True, "Cache (Redis response cache)"),
     Option("model", "choice", "llama-3-8b", "Model", choices=_models),
     Option("quant", "choice", "Q4_K_M", "Quantization", choices=_quants),

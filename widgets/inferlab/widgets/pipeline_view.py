@@ -289,3 +289,11 @@ def render(values: dict[str, Any], widget_id: str) -> str:
     ]
     return html.root("pipeline", widget_id, "LLM orchestration pipeline, simulated", values, body,
                      f"It shows the simulated pipeline after {values['warmup_s']:g} s; touch a control to run it live.")
+
+
+def capacity_rps(values: dict[str, Any]) -> float:
+    """Requests/s the pipeline with these options can sustain (its bottleneck stage), per the simulator."""
+    from inferlab.pipeline.simulation import Simulation
+
+    sim = Simulation(sim_config(values), seed=values["seed"])
+    return float(sim.advance(1.0)["capacity_rps"])
