@@ -34,7 +34,7 @@ class ArrivalProcess:
     __slots__ = ("engine", "rng", "burst_rng", "on_arrival", "base_rate", "pattern",
                  "amplitude", "period_s", "burst_multiplier", "burst_mean_s", "calm_mean_s",
                  "bursting", "spike_multiplier", "spike_until", "_unit_left", "_rate",
-                 "_t_sched", "_token", "_burst_token", "_spike_token", "_fire", "_pending")
+                 "_t_sched", "_token", "_burst_token", "_spike_token", "_fire", "_pending", "_thin")
 
     def __init__(self, engine: Engine, rng: random.Random, burst_rng: random.Random,
                  on_arrival: Callable[[float], None], *, rate: float, pattern: str,
@@ -46,6 +46,7 @@ class ArrivalProcess:
         self.on_arrival = on_arrival
         self.base_rate = rate
         self.pattern = pattern
+        self._thin = pattern == "diurnal"
         self.amplitude = amplitude
         self.period_s = period_s
         self.burst_multiplier = burst_multiplier
@@ -109,7 +110,7 @@ class ArrivalProcess:
         eng = self.engine
         now = eng.now
         rng = self.rng
-        if self.pattern != "diurnal":
+        if not self._thin:
             accept = True
         else:
             a = self.amplitude
@@ -129,6 +130,7 @@ class ArrivalProcess:
     def set_pattern(self, pattern: str, amplitude: float, burst_multiplier: float) -> None:
         old = self.pattern
         self.pattern = pattern
+        self._thin = pattern == "diurnal"
         self.amplitude = amplitude
         self.burst_multiplier = burst_multiplier
         if pattern == "bursty" and old != "bursty":

@@ -84,7 +84,7 @@ class Inference:
 
     __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
                  "waiting", "busy_slots", "on_done", "_seq", "_prefilled", "_decode_timer",
-                 "_service_done", "unlimited", "_next_server")
+                 "_service_done", "unlimited", "_next_server", "_unlimited_done")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
                  speeds: list[float], fixed_service: bool = False, unlimited: bool = False) -> None:
@@ -104,6 +104,7 @@ class Inference:
         self._prefilled = self._on_prefilled
         self._decode_timer = self._on_decode_timer
         self._service_done = self._on_service_done
+        self._unlimited_done = self._on_unlimited_done
 
     # -- admission --------------------------------------------------------
     def submit(self, msg: Message, now: float) -> None:
@@ -113,7 +114,13 @@ class Inference:
         its way: see ``workers.py``), but it queues for a slot from *now*.
         """
         if self.unlimited:
-            self._start(self.servers[0], msg, now)
+            # --ideal: no slot limit and a fixed service time (config requires
+            # service_dist), so no server or slot bookkeeping beyond the count.
+            busy = self.busy_slots
+            busy.value += 1
+            busy.anchor -= now
+            eng = self.engine
+            heappush(eng.heap, (now + msg.service_s, 1, next(eng.counter), self._unlimited_done, msg))
             return
         server = self._free_server()
         if server is None:
@@ -178,6 +185,14 @@ class Inference:
         busy.anchor += now
         if self.waiting and server.busy < self.slots:
             self._start(server, self.waiting.popleft(), now)
+        self.on_done(msg, now)
+
+    def _on_unlimited_done(self, msg: Message) -> None:
+        now = self.engine.now
+        self.tally.generated_tokens += msg.output_tokens
+        busy = self.busy_slots
+        busy.value -= 1
+        busy.anchor += now
         self.on_done(msg, now)
 
     # -- decode (processor sharing, see module docstring) -------------------

@@ -181,7 +181,6 @@ TALLY_FIELDS = (
     "arrivals",         # requests reaching the gateway
     "rate_limited",     # refused by the gateway's token bucket (HTTP 429)
     "rejected_full",    # refused because the queue was at max depth
-    "published",        # accepted onto the queue
     "queue_entries",    # times a message became visible (publishes + redeliveries)
     "received",         # receives by workers
     "wait_s",           # total seconds messages were visible before a receive or delete
@@ -195,7 +194,6 @@ TALLY_FIELDS = (
     "prompt_tokens",    # tokens prefilled by llama.cpp
     "generated_tokens", # tokens decoded by llama.cpp
     "served_tokens",    # output tokens delivered to clients (cached answers included)
-    "db_writes",
 )
 
 

@@ -113,8 +113,27 @@ class MessageQueue:
             msg = visible.popleft()
             if msg.state != VISIBLE:
                 continue  # deleted while visible: lazily dropped here
-            self._leave_visible(msg, now)
-            self._hand_over(msg, now)
+            # _leave_visible and _hand_over, inlined (hot path under load).
+            since = msg.visible_since
+            self._since_sum -= since
+            depth = self.depth
+            depth.area += depth.value * (now - depth.last)
+            depth.last = now
+            depth.value -= 1
+            self.tally.wait_s += now - since
+            msg.state = IN_FLIGHT
+            msg.receives += 1
+            in_flight = self.in_flight
+            in_flight.value += 1
+            in_flight.anchor -= now
+            vt = self.visibility_timeout_s
+            if vt is not None:
+                due = now + vt
+                self._deadlines.append((due, msg, msg.receives))
+                if not self._checker_due:
+                    self._checker_due = True
+                    eng = self.engine
+                    heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
             return msg
         return None
 

@@ -97,9 +97,8 @@ class Simulation:
         self.gateway = Gateway(0.0 if ideal else cfg.gateway_latency_ms / 1000.0,
                                None if ideal else cfg.rate_limit_rps, cfg.rate_limit_burst)
         self.queue.on_dead = self._on_dead
-        self.in_system = Counter()
         self._interval_latencies: list[float] = []  # completions this interval, ms
-        self.workers.record_to(self.in_system, self._interval_latencies)
+        self.workers.record_to(self._interval_latencies)
         # Per-request samplers, each on its own stream.
         self._zipf = ZipfSampler(cfg.keyspace, cfg.zipf_s, streams["popularity"])
         self._prompt = TokenCount(cfg.prompt_tokens_mean, cfg.prompt_tokens_cv, cfg.max_tokens, streams["prompt_tokens"])
@@ -108,7 +107,6 @@ class Simulation:
         self._ideal = cfg.ideal
         self._service_mean_s = cfg.service_ms / 1000.0 if cfg.service_dist else 0.0
         self._service_exp = cfg.service_dist == "exp"
-        self._next_id = 0
         self.arrivals = ArrivalProcess(
             engine, streams["arrivals"], streams["bursts"], self._on_arrival,
             rate=cfg.arrival_rate, pattern=cfg.pattern, amplitude=cfg.diurnal_amplitude,
@@ -120,7 +118,8 @@ class Simulation:
         # Measurement state.
         self.latency = LatencyHistogram()          # whole run, ms
         self._prev_tally = tally.as_dict()
-        self._run_area = {"queue": 0.0, "in_flight": 0.0, "busy": 0.0, "slots": 0.0, "in_system": 0.0}
+        self._run_area = {"queue": 0.0, "in_flight": 0.0, "busy": 0.0, "slots": 0.0}
+        self._prev_db_writes = 0
         # Start of the summary's measurement window (see reset_stats).
         self._stats_t0 = 0.0
         self._stats_tally = tally.as_dict()
@@ -134,7 +133,6 @@ class Simulation:
     def _on_arrival(self, now: float) -> None:
         tally = self.tally
         tally.arrivals += 1
-        self._next_id += 1
         # Draw every attribute of the request up front, so the k-th request is
         # the same whatever the controls decide about it.
         if self._ideal:
@@ -150,19 +148,12 @@ class Simulation:
         if gateway.rate_rps is not None and not gateway.admit(now):
             tally.rate_limited += 1
             return
-        msg = Message(self._next_id, now - gateway.latency_s, key, prompt, output, service)
-        in_system = self.in_system
-        in_system.value += 1
-        in_system.anchor -= now
-        if self.workers.offer(msg, now):
-            tally.published += 1
-        else:
-            in_system.value -= 1
-            in_system.anchor += now
+        msg = Message(tally.arrivals, now - gateway.latency_s, key, prompt, output, service)
+        if not self.workers.offer(msg, now):
             tally.rejected_full += 1
 
     def _on_dead(self, msg: Message, now: float) -> None:
-        self.in_system.add(now, -1)
+        """A message went to the dead-letter queue (a hook for tests and widgets)."""
 
     # -- controls --------------------------------------------------------------
     def set_controls(self, **changes: Any) -> None:
@@ -250,7 +241,12 @@ class Simulation:
     # -- measurement -------------------------------------------------------------
     def _levels(self) -> dict[str, Level | Counter]:
         return {"queue": self.queue.depth, "in_flight": self.queue.in_flight, "busy": self.workers.busy,
-                "slots": self.inference.busy_slots, "in_system": self.in_system}
+                "slots": self.inference.busy_slots}
+
+    @property
+    def in_system(self) -> int:
+        """Requests accepted and not yet answered or dead-lettered: visible plus in flight."""
+        return self.queue.depth.value + self.queue.in_flight.value
 
     def _close_interval(self, t0: float, t1: float, events: int, truncated: bool) -> dict[str, Any]:
         cfg = self.config
@@ -287,8 +283,8 @@ class Simulation:
             "served_tokens_per_s": per_s(d["served_tokens"]),
             "queue_depth": self.queue.depth.value,
             "mean_queue_depth": avg(areas["queue"]),
-            "in_flight": self.in_system.value,
-            "mean_in_flight": avg(areas["in_system"]),
+            "in_flight": self.in_system,
+            "mean_in_flight": avg(areas["queue"] + areas["in_flight"]),
             "mean_latency_ms": sum(lat) / len(lat) if lat else None,
             "p50_latency_ms": percentile(lat, 0.50),
             "p95_latency_ms": percentile(lat, 0.95),
@@ -313,6 +309,7 @@ class Simulation:
         interval["bottleneck"] = name
         interval["status"] = describe(self._status_window(interval, d, span))
         interval["stages"] = self.snapshot(d, caps)
+        self._prev_db_writes = self.database.writes
         return interval
 
     def _recent_hit_rate(self, hits: int, misses: int) -> float | None:
@@ -362,7 +359,7 @@ class Simulation:
             "rate_limited_rps": rate_limited / window if window > 0 else 0.0,
             "dead_lettered": interval["dead_lettered"],
             "p99_ms": interval["p99_latency_ms"],
-            "in_system": self.in_system.value,
+            "in_system": self.in_system,
         }
 
     def _depth_before(self, back_s: float, interval: dict[str, Any]) -> int:
@@ -428,7 +425,7 @@ class Simulation:
                 "capacity_rps": caps["inference"],
             },
             "database": {
-                "writes": d["db_writes"],
+                "writes": self.database.writes - self._prev_db_writes,
                 "busy": self.database.busy(now),
                 "connections": cfg.db_connections,
                 "capacity_rps": caps["database"],
@@ -494,7 +491,7 @@ class Simulation:
             "mean_queue_depth": mean_q,
             "queue_arrival_rate_rps": lam,
             "littles_law_error": abs(mean_q - lw) / mean_q if (mean_q and lw is not None) else (0.0 if lw == 0 else None),
-            "mean_in_flight": area["in_system"] / span if span > 0 else None,
+            "mean_in_flight": (area["queue"] + area["in_flight"]) / span if span > 0 else None,
             "cache_hit_rate": ratio(hits, hits + misses),
             "worker_utilization": area["busy"] / (span * cfg.workers) if span > 0 else None,
             "slot_utilization": area["slots"] / (span * slots_total) if (span > 0 and slots_total) else None,
@@ -506,7 +503,7 @@ class Simulation:
             "worker_crashes": t.worker_crashes,
             "duplicates": t.duplicates,
             "queue_depth_end": self.queue.depth.value,
-            "in_flight_end": self.in_system.value,
+            "in_flight_end": self.in_system,
             "capacity_rps": cap,
             "bottleneck": name,
             "speed_source": self.speeds.source,

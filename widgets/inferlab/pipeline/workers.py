@@ -36,7 +36,7 @@ class Orchestrator:
     """N workers pulling from *queue*; answers are recorded as the database write ends."""
 
     __slots__ = ("engine", "tally", "queue", "cache", "inference", "database", "rng", "workers",
-                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "in_system", "latencies",
+                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies",
                  "_finish_event")
 
     def __init__(self, engine: Engine, tally: Tally, queue: MessageQueue, cache: ResponseCache,
@@ -54,15 +54,13 @@ class Orchestrator:
         self.cache_enabled = cache_enabled
         self.cache_latency_s = cache_latency_s
         self.busy = Counter(engine.now)
-        self.in_system = Counter(engine.now)  # requests accepted and not yet answered or dead
         self.latencies: list[float] = []       # ms, client send to answer, appended per completion
         self._finish_event = self._on_written
         inference.on_done = self._on_inference_done
         queue.on_visible = self.pull
 
-    def record_to(self, in_system: Counter, latencies: list[float]) -> None:
-        """Count requests in the system on *in_system*; append each answer's latency (ms) to *latencies*."""
-        self.in_system = in_system
+    def record_to(self, latencies: list[float]) -> None:
+        """Append each answer's latency (ms, client send to database write done) to *latencies*."""
         self.latencies = latencies
 
     def offer(self, msg: Message, now: float) -> bool:
@@ -152,7 +150,6 @@ class Orchestrator:
     def _finish(self, msg: Message, now: float) -> None:
         """The result is stored: delete the message (first completion answers the client)."""
         tally = self.tally
-        tally.db_writes += 1
         busy = self.busy
         busy.value -= 1
         busy.anchor += now
@@ -160,9 +157,6 @@ class Orchestrator:
             tally.completed += 1
             tally.served_tokens += msg.output_tokens
             self.latencies.append((now - msg.t_arrival) * 1000.0)
-            in_system = self.in_system
-            in_system.value -= 1
-            in_system.anchor += now
         else:
             tally.duplicates += 1
         if self.queue.depth.value > 0:
