@@ -8,7 +8,7 @@ from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.inference import Inference, per_slot_speeds
-from inferlab.pipeline.metrics import Counter, Tally
+from inferlab.pipeline.metrics import Tally
 from inferlab.pipeline.pubsub import DONE, Message, MessageQueue
 from inferlab.pipeline.workers import Orchestrator
 
@@ -23,7 +23,7 @@ def make(workers=2, failure_prob=0.0, cache=True, cache_latency_s=0.001, db_late
     orch = Orchestrator(eng, tally, q, c, inf, db, random.Random(1), workers=workers,
                         failure_prob=failure_prob, cache_enabled=cache, cache_latency_s=cache_latency_s)
     latencies = []
-    orch.record_to(Counter(), latencies)
+    orch.record_to(latencies)
     return eng, tally, q, c, orch, latencies
 
 
