@@ -97,6 +97,10 @@ class Simulation:
         self.gateway = Gateway(0.0 if ideal else cfg.gateway_latency_ms / 1000.0,
                                None if ideal else cfg.rate_limit_rps, cfg.rate_limit_burst)
         self.queue.on_dead = self._on_dead
+        if ideal:
+            # No cache and no database latency, ever: answers go straight to the
+            # worker's finish step (one call fewer on the M/M/c path).
+            self.inference.on_done = self.workers.finish
         self._interval_latencies: list[float] = []  # completions this interval, ms
         self.workers.record_to(self._interval_latencies)
         # Per-request samplers, each on its own stream.

@@ -133,7 +133,7 @@ class Orchestrator:
             heappush(eng.heap, (db.write(now), 1, next(eng.counter), self._finish_event, msg))
         else:
             db.writes += 1
-            self._finish(msg, now)
+            self.finish(msg, now)
 
     def _write(self, msg: Message, now: float) -> None:
         db = self.database
@@ -142,12 +142,12 @@ class Orchestrator:
             heappush(eng.heap, (db.write(now), 1, next(eng.counter), self._finish_event, msg))
         else:
             db.writes += 1
-            self._finish(msg, now)
+            self.finish(msg, now)
 
     def _on_written(self, msg: Message) -> None:
-        self._finish(msg, self.engine.now)
+        self.finish(msg, self.engine.now)
 
-    def _finish(self, msg: Message, now: float) -> None:
+    def finish(self, msg: Message, now: float) -> None:
         """The result is stored: delete the message (first completion answers the client)."""
         tally = self.tally
         busy = self.busy
