@@ -9,7 +9,7 @@ def window(**kw):
     base = dict(now_s=100.0, truncated=False, arrival_rps=50.0, throughput_rps=50.0, queue_depth=0,
                 queue_slope=0.0, capacity_rps=95.0, bottleneck="inference", spike_active=False,
                 spike_multiplier=1.0, spike_left_s=0.0, since_spike_end_s=None, rejected_full_rps=0.0,
-                rate_limited_rps=0.0, dead_lettered=0, p99_ms=1234.0, in_system=40)
+                rate_limited_rps=0.0, dead_lettered=0, p99_ms=1234.0, in_system=40, slope_noise=0.0)
     base.update(kw)
     assert set(base) == set(window_keys())
     return base

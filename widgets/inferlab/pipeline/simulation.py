@@ -39,7 +39,7 @@ from inferlab.pipeline.status import describe
 from inferlab.pipeline.workers import Orchestrator
 
 #: Seconds of recent history the status line looks at.
-STATUS_WINDOW_S = 2.0
+STATUS_WINDOW_S = 5.0
 MAX_SEED = 2**63 - 1
 MAX_DT_S = 1e10
 
@@ -326,62 +326,52 @@ class Simulation:
         return ratio(hits, hits + misses)
 
     def _status_window(self, interval: dict[str, Any], d: dict[str, float], span: float) -> dict[str, Any]:
-        """Recent measurements (about STATUS_WINDOW_S) for the status line."""
+        """Recent measurements (the last STATUS_WINDOW_S seconds or more) for the status line."""
         now = self.engine.now
-        arrivals, completed, rejected_full, rate_limited = d["arrivals"], d["completed"], d["rejected_full"], d["rate_limited"]
-        start_depth = interval["queue_depth"]
+        arrivals, completed = d["arrivals"], d["completed"]
+        rejected_full, rate_limited = d["rejected_full"], d["rate_limited"]
         window = span
-        for past in reversed(self.history):
-            if window >= STATUS_WINDOW_S:
-                break
+        history = self.history  # does not hold this interval yet
+        k = len(history)
+        while k > 0 and window < STATUS_WINDOW_S:
+            k -= 1
+            past = history[k]
             window += past["dt"]
             arrivals += past["arrivals"]
             completed += past["completed"]
             rejected_full += past["rejected_full"]
             rate_limited += past["rate_limited"]
-            start_depth = past["queue_depth"] - 0  # depth at the end of the earlier interval
-        # Depth at the start of the window: end of the interval just before it.
-        start_depth = self._depth_before(window - span, interval)
+        start_depth = history[k - 1]["queue_depth"] if k > 0 else 0
+        depth = self.queue.depth.value
         arr = self.arrivals
         spike_active = arr.spike_active()
         ended = self._spike_ended_at
         since_end = now - ended if (ended is not None and not spike_active and now >= ended) else None
+
+        def per_s(x: float) -> float:
+            return x / window if window > 0 else 0.0
+
         return {
             "now_s": now,
             "truncated": interval["truncated"],
-            "arrival_rps": arrivals / window if window > 0 else 0.0,
-            "throughput_rps": completed / window if window > 0 else 0.0,
-            "queue_depth": self.queue.depth.value,
-            "queue_slope": (self.queue.depth.value - start_depth) / window if window > 0 else 0.0,
+            "arrival_rps": per_s(arrivals),
+            "throughput_rps": per_s(completed),
+            "queue_depth": depth,
+            "queue_slope": per_s(depth - start_depth),
+            # Poisson noise of the depth change over the window (2 sigma), msg/s.
+            "slope_noise": per_s(2.0 * math.sqrt(arrivals + completed)),
             "capacity_rps": interval["capacity_rps"],
             "bottleneck": interval["bottleneck"],
             "spike_active": spike_active,
             "spike_multiplier": arr.spike_multiplier,
             "spike_left_s": max(0.0, arr.spike_until - now),
             "since_spike_end_s": since_end,
-            "rejected_full_rps": rejected_full / window if window > 0 else 0.0,
-            "rate_limited_rps": rate_limited / window if window > 0 else 0.0,
+            "rejected_full_rps": per_s(rejected_full),
+            "rate_limited_rps": per_s(rate_limited),
             "dead_lettered": interval["dead_lettered"],
             "p99_ms": interval["p99_latency_ms"],
             "in_system": self.in_system,
         }
-
-    def _depth_before(self, back_s: float, interval: dict[str, Any]) -> int:
-        """Queue depth at the start of the status window (back_s before this interval began)."""
-        if back_s <= 0 or not self.history:
-            return self._depth_at_interval_start
-        covered = 0.0
-        depth = self._depth_at_interval_start
-        for past in reversed(self.history):
-            covered += past["dt"]
-            depth = past["queue_depth"] if covered >= back_s else depth
-            if covered >= back_s:
-                break
-        return depth
-
-    @property
-    def _depth_at_interval_start(self) -> int:
-        return self.history[-1]["queue_depth"] if self.history else 0
 
     def snapshot(self, d: dict[str, float] | None = None, caps: dict[str, float | None] | None = None) -> dict[str, Any]:
         """Per-stage state for the diagram (counts are of the last interval when *d* is given)."""

@@ -58,11 +58,13 @@ def describe(w: dict[str, Any]) -> str:
     if w["rate_limited_rps"] > 0.05 * max(arriving, 1e-9):
         return (prefix + f"Rate-limited: the gateway refuses {_rate(w['rate_limited_rps'])} of "
                 f"{_rate(arriving)} req/s")
-    growing = slope > max(0.5, 0.02 * arriving) and depth > 0
+    # A trend must beat the Poisson noise of the window, 2% of the load and 0.5 msg/s.
+    threshold = max(0.5, 0.02 * arriving, w.get("slope_noise", 0.0))
+    growing = slope > threshold and depth > 0
     if growing:
         return (prefix + f"Saturated: {_rate(arriving)} req/s arriving, {cap_text}, queue growing "
                 f"{_rate(slope)} msg/s (bottleneck: {bottleneck})")
-    draining = slope < -max(0.5, 0.02 * arriving) and depth > 0
+    draining = slope < -threshold and depth > 0
     if draining:
         clear = depth / -slope
         what = "Draining after spike" if w["since_spike_end_s"] is not None and w["since_spike_end_s"] < 600 \
@@ -83,4 +85,4 @@ def window_keys() -> tuple[str, ...]:
     return ("now_s", "truncated", "arrival_rps", "throughput_rps", "queue_depth", "queue_slope",
             "capacity_rps", "bottleneck", "spike_active", "spike_multiplier", "spike_left_s",
             "since_spike_end_s", "rejected_full_rps", "rate_limited_rps", "dead_lettered", "p99_ms",
-            "in_system")
+            "in_system", "slope_noise")
