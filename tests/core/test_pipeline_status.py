@@ -24,6 +24,8 @@ def window(**kw):
         ({"queue_depth": 300, "queue_slope": -30.0, "since_spike_end_s": 5.0}, "Draining after spike",
          "300 queued, falling 30 msg/s, clear in ~10 s"),
         ({"queue_depth": 300, "queue_slope": -30.0}, "Draining backlog", "clear in"),
+        ({"queue_depth": 300, "queue_slope": 0.0, "since_spike_end_s": 5.0}, "Draining after spike", "300 queued"),
+        ({"queue_depth": 300, "queue_slope": 0.2}, "Backlogged", "300 queued, holding at 50 req/s in"),
         ({"arrival_rps": 0.0, "in_system": 0}, "Idle", "no requests"),
         ({"truncated": True}, "Truncated", "event budget"),
         ({"rejected_full_rps": 12.0, "queue_depth": 1000}, "Overloaded", "rejecting 12 req/s"),

@@ -3,7 +3,7 @@
 :func:`describe` reads a small "window" of recent measurements (the last
 couple of seconds) and picks the most important thing to say, in this order:
 budget truncation, idle, queue full, rate limiting, saturation, draining,
-warm-up, steady state.  A running spike is always mentioned first.
+a standing backlog, warm-up, steady state.  A running spike is always mentioned first.
 """
 
 from __future__ import annotations
@@ -64,12 +64,17 @@ def describe(w: dict[str, Any]) -> str:
     if growing:
         return (prefix + f"Saturated: {_rate(arriving)} req/s arriving, {cap_text}, queue growing "
                 f"{_rate(slope)} msg/s (bottleneck: {bottleneck})")
-    draining = slope < -threshold and depth > 0
+    after_spike = w["since_spike_end_s"] is not None and w["since_spike_end_s"] < 600
+    draining = depth > 0 and (slope < -threshold or (after_spike and slope <= 0))
     if draining:
-        clear = depth / -slope
-        what = "Draining after spike" if w["since_spike_end_s"] is not None and w["since_spike_end_s"] < 600 \
-            else "Draining backlog"
-        return prefix + f"{what}: {depth:,} queued, falling {_rate(-slope)} msg/s, clear in ~{_seconds(clear)}"
+        what = "Draining after spike" if after_spike else "Draining backlog"
+        if slope < 0:
+            return (prefix + f"{what}: {depth:,} queued, falling {_rate(-slope)} msg/s, "
+                    f"clear in ~{_seconds(depth / -slope)}")
+        return prefix + f"{what}: {depth:,} queued"
+    if depth > max(10.0, arriving):  # a backlog of more than a second's arrivals, not trending
+        return (prefix + f"Backlogged: {depth:,} queued, holding at {_rate(arriving)} req/s in, "
+                f"{_rate(w['throughput_rps'])} req/s out, {cap_text}")
     if w["now_s"] < 2.0:
         return prefix + f"Warming up: {_rate(arriving)} req/s arriving, {cap_text}"
     load = f", {arriving / capacity:.0%} of {cap_text}" if capacity else f", {cap_text}"
