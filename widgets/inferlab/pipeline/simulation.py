@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from math import log as _log
 from collections import deque
+from types import SimpleNamespace
 from typing import Any, Mapping
 
 from inferlab.pipeline import capacity as capacity_mod
@@ -56,13 +57,6 @@ def check_seconds(name: str, value: Any, low_inclusive: bool = False) -> float:
         return float(value)
     low = "from 0" if low_inclusive else "greater than 0"
     raise ValueError(f"{name}: {value!r} is not allowed; expected a number of seconds {low} to {MAX_DT_S:g}")
-
-
-class _Totals:
-    """Attribute access to a dict of tally differences."""
-
-    def __init__(self, values: dict[str, float]) -> None:
-        self.__dict__.update(values)
 
 
 class Simulation:
@@ -414,7 +408,8 @@ class Simulation:
                 "waiting": len(inf.waiting),
                 "replicas": cfg.replicas,
                 "prefill_tps": self.speeds.prefill_tps,
-                "decode_tps_per_slot": self.speeds.per_slot[max(1, min(inf.decoding() // max(1, cfg.replicas), len(self.speeds.per_slot) - 1))],
+                # Per-slot speed at the busiest server's current decode batch.
+                "decode_tps_per_slot": self.speeds.per_slot[max(1, max(s.n for s in inf.servers))],
                 "speed_source": self.speeds.source,
                 "capacity_rps": caps["inference"],
             },
@@ -450,7 +445,7 @@ class Simulation:
         span = now - self._stats_t0
         cur = self.tally.as_dict()
         base = self._stats_tally
-        t = _Totals({k: cur[k] - base[k] for k in cur})
+        t = SimpleNamespace(**{k: cur[k] - base[k] for k in cur})
         hist = self.latency
         if self._interval_latencies:  # completions since the last interval closed
             hist = hist.copy()
