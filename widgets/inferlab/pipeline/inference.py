@@ -30,6 +30,9 @@ with a virtual clock ``v``: every decoding slot has emitted ``v`` tokens of
 "shared progress" since time zero, ``dv/dt = r(n)``; a request joining at
 ``v0`` with ``k`` tokens finishes when ``v = v0 + k``.  One timer per server
 tracks the earliest finish, so a change of n costs O(log n), not O(n).
+Joins (prefill done) need no events: the prefill line is FIFO, so they are
+known in advance and in time order, and the timer's finish time is computed
+by stepping through the pending ones.
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ def per_slot_speeds(decode_tps: float, overhead: float, batched: Callable[[int],
 class Server:
     """One llama-server: busy slots, prefill line, decode virtual clock."""
 
-    __slots__ = ("index", "busy", "prefill_free_at", "v", "n", "t_last", "heap", "timer_at")
+    __slots__ = ("index", "busy", "prefill_free_at", "v", "n", "t_last", "heap", "timer_at", "joins",
+                 "in_timer")
 
     def __init__(self, index: int, now: float) -> None:
         self.index = index
@@ -77,13 +81,15 @@ class Server:
         self.t_last = now             # time v was last brought up to date
         self.heap: list[tuple[float, int, Message]] = []  # (v at finish, seq, message)
         self.timer_at = _INF           # time of the current decode timer event
+        self.joins: deque[tuple[float, Message]] = deque()  # (prefill done, msg), in time order
+        self.in_timer = False          # the timer handler re-arms itself at its end
 
 
 class Inference:
     """The pool of llama.cpp servers; calls ``on_done(msg, now)`` as each request finishes."""
 
     __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
-                 "waiting", "busy_slots", "on_done", "_seq", "_prefilled", "_decode_timer",
+                 "waiting", "busy_slots", "on_done", "_seq", "_decode_timer",
                  "_service_done", "unlimited", "_next_server", "_unlimited_done")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
@@ -101,7 +107,6 @@ class Inference:
         self.busy_slots = Counter(engine.now)
         self.on_done: Callable[[Message, float], None] = lambda msg, now: None
         self._seq = 0
-        self._prefilled = self._on_prefilled
         self._decode_timer = self._on_decode_timer
         self._service_done = self._on_service_done
         self._unlimited_done = self._on_unlimited_done
@@ -162,7 +167,11 @@ class Inference:
         done = start + msg.prompt_tokens / self.prefill_tps
         server.prefill_free_at = done
         self.tally.prompt_tokens += msg.prompt_tokens
-        heappush(eng.heap, (done, 1, next(eng.counter), self._prefilled, (server, msg)))
+        # The prefill line is FIFO, so joins arrive in time order and need no
+        # event of their own: the decode timer steps through them (see _next_finish).
+        server.joins.append((done, msg))
+        if done < server.timer_at and not server.in_timer:
+            self._arm(server)
 
     def _release(self, server: Server, msg: Message, now: float) -> None:
         server.busy -= 1
@@ -196,79 +205,92 @@ class Inference:
         self.on_done(msg, now)
 
     # -- decode (processor sharing, see module docstring) -------------------
-    def _on_prefilled(self, arg: tuple[Server, Message]) -> None:
-        server, msg = arg
-        now = self.engine.now
-        n = server.n
-        if n:  # bring the virtual clock up to now (as _sync)
-            server.v += self.speeds[n] * (now - server.t_last)
-        server.t_last = now
-        server.n = n + 1
-        self._seq += 1
-        heappush(server.heap, (server.v + msg.output_tokens, self._seq, msg))
-        self._arm(server, now, only_if_earlier=True)
+    def _advance(self, server: Server, now: float) -> None:
+        """Bring the server's decode state up to *now*: pending joins due by then, then the clock.
 
-    def _sync(self, server: Server, now: float) -> None:
-        """Bring the server's virtual clock up to *now*."""
-        if server.n:
-            server.v += self.speeds[server.n] * (now - server.t_last)
-        server.t_last = now
-
-    def _arm(self, server: Server, now: float, only_if_earlier: bool) -> None:
-        """Set the server's timer at its earliest decode finish.
-
-        With *only_if_earlier*, a pending timer that fires sooner is kept:
-        it will fire early, find nothing finished, and re-arm (cheaper than
-        invalidating it on every join, which only delays finishes).  A timer
-        event is current only if its time is still ``server.timer_at``.
+        Only called at or before the server's next decode finish, so no
+        finish is skipped.
         """
-        heap = server.heap
-        if not heap:
-            server.timer_at = _INF
-            return
-        at = now + (heap[0][0] - server.v) / self.speeds[server.n]
-        if only_if_earlier and server.timer_at <= at:
+        speeds = self.speeds
+        joins = server.joins
+        v, n, t = server.v, server.n, server.t_last
+        while joins and joins[0][0] <= now:
+            tj, msg = joins.popleft()
+            if n:
+                v += speeds[n] * (tj - t)
+            t = tj
+            n += 1
+            self._seq += 1
+            heappush(server.heap, (v + msg.output_tokens, self._seq, msg))
+        if n:
+            v += speeds[n] * (now - t)
+        server.v, server.n, server.t_last = v, n, now
+
+    def _next_finish(self, server: Server) -> float:
+        """Time of the server's next decode finish, stepping through the pending joins."""
+        speeds = self.speeds
+        v, n, t = server.v, server.n, server.t_last
+        head = server.heap[0][0] if server.heap else _INF
+        for tj, msg in server.joins:
+            if n and head - v <= speeds[n] * (tj - t):
+                return t + (head - v) / speeds[n]
+            if n:
+                v += speeds[n] * (tj - t)
+            t = tj
+            n += 1
+            joined = v + msg.output_tokens
+            if joined < head:
+                head = joined
+        if head == _INF:
+            return _INF
+        return t + (head - v) / speeds[n]
+
+    def _arm(self, server: Server) -> None:
+        """(Re)schedule the server's decode timer at its next finish.
+
+        A timer event is current only if its time is still ``server.timer_at``;
+        superseded ones are skipped when they come up.
+        """
+        at = self._next_finish(server)
+        if at == server.timer_at:
             return
         server.timer_at = at
-        eng = self.engine
-        heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, server))
+        if at < _INF:
+            eng = self.engine
+            heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, server))
 
     def _on_decode_timer(self, server: Server) -> None:
         now = self.engine.now
         if now != server.timer_at:
-            return  # superseded by an earlier timer
-        n = server.n
-        v = server.v + self.speeds[n] * (now - server.t_last)
-        server.v = v
-        server.t_last = now
+            return  # superseded
+        self._advance(server, now)
         heap = server.heap
+        v = server.v
         limit = v + 1e-9 * (1.0 + v)
-        if heap[0][0] > limit:  # fired early: joins since arming slowed everyone down
-            server.timer_at = at = now + (heap[0][0] - v) / self.speeds[n]
-            eng = self.engine
-            heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, server))
-            return
         finished = []
         while heap and heap[0][0] <= limit:
             finished.append(heappop(heap)[2])
-        server.n = n - len(finished)
+        server.n -= len(finished)
         server.timer_at = _INF
-        self._arm(server, now, only_if_earlier=False)
+        server.in_timer = True
         tally = self.tally
         for msg in finished:
             tally.generated_tokens += msg.output_tokens
             self._release(server, msg, now)
+        server.in_timer = False
+        self._arm(server)
 
     # -- controls ---------------------------------------------------------
     def set_rates(self, prefill_tps: float, speeds: list[float]) -> None:
         """New prefill speed and per-slot decode speeds from now on."""
         now = self.engine.now
         for server in self.servers:
-            self._sync(server, now)
+            self._advance(server, now)
         self.prefill_tps = prefill_tps
         self.speeds = speeds
         for server in self.servers:
-            self._arm(server, now, only_if_earlier=False)
+            server.timer_at = -1.0  # force a new timer: the old one is at the old speed
+            self._arm(server)
 
     def set_slots(self, slots: int) -> None:
         """Change ``-np`` on every server; waiting requests take any new slots at once."""
@@ -280,6 +302,8 @@ class Inference:
                 break
             self._start(server, self.waiting.popleft(), now)
 
-    def decoding(self) -> int:
-        """Slots decoding right now (all servers)."""
-        return sum(s.n for s in self.servers)
+    def decoding(self, server: Server | None = None) -> int:
+        """Slots decoding right now, on *server* or on all servers (prefills done count as decoding)."""
+        now = self.engine.now
+        servers = self.servers if server is None else [server]
+        return sum(s.n + sum(1 for tj, _ in s.joins if tj <= now) for s in servers)

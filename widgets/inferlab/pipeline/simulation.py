@@ -409,7 +409,7 @@ class Simulation:
                 "replicas": cfg.replicas,
                 "prefill_tps": self.speeds.prefill_tps,
                 # Per-slot speed at the busiest server's current decode batch.
-                "decode_tps_per_slot": self.speeds.per_slot[max(1, max(s.n for s in inf.servers))],
+                "decode_tps_per_slot": self.speeds.per_slot[max(1, max(inf.decoding(s) for s in inf.servers))],
                 "speed_source": self.speeds.source,
                 "capacity_rps": caps["inference"],
             },
