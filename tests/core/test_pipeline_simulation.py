@@ -277,3 +277,11 @@ def test_summary_keys_for_the_cli():
                 "events", "truncated"):
         assert key in s
     assert not any(isinstance(v, float) and math.isnan(v) for v in s.values())
+
+
+def test_public_names_are_sorted_and_importable():
+    import inferlab.pipeline as pipeline
+
+    assert pipeline.__all__ == sorted(pipeline.__all__)
+    for name in pipeline.__all__:
+        assert getattr(pipeline, name) is not None
