@@ -285,3 +285,12 @@ def test_public_names_are_sorted_and_importable():
     assert pipeline.__all__ == sorted(pipeline.__all__)
     for name in pipeline.__all__:
         assert getattr(pipeline, name) is not None
+
+
+def test_run_makes_no_sliver_intervals():
+    sim = Simulation({"ideal": True, "service_dist": "exp", "service_ms": 100.0, "workers": 2,
+                      "arrival_rate": 14.0}, seed=1)
+    duration = 400_000 / 14.0
+    sim.run(duration, interval_s=duration / 20)
+    assert len(sim.history) == 20
+    assert sim.engine.now == pytest.approx(duration)

@@ -79,7 +79,7 @@ def run_ideal(dist, servers, load, customers, seed=7, service_ms=100.0, batches=
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("load", "customers"), [(0.3, 200_000), (0.5, 200_000), (0.7, 300_000), (0.9, 1_500_000)])
+@pytest.mark.parametrize(("load", "customers"), [(0.3, 600_000), (0.5, 400_000), (0.7, 400_000), (0.9, 1_500_000)])
 def test_ideal_mmc_matches_erlang_c(load, customers):
     wait, half_width, little, lam = run_ideal("exp", 2, load, customers)
     theory = mmc_mean_wait(lam, 10.0, 2)

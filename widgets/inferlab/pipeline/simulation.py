@@ -227,7 +227,9 @@ class Simulation:
         end = self.engine.now + duration_s
         used = 0
         while self.engine.now < end:
-            step = min(interval_s, end - self.engine.now)
+            left = end - self.engine.now
+            # A last step within rounding of a full interval ends the run exactly (no sliver).
+            step = left if left <= interval_s * (1.0 + 1e-9) else interval_s
             interval = self.advance(step, max_events=max(1, budget - used))
             used += interval["events"]
             if interval["truncated"] or used >= budget:
