@@ -97,6 +97,7 @@ class Simulation:
             self.inference.on_done = self.workers.finish
         self._interval_latencies: list[float] = []  # completions this interval, ms
         self.workers.record_to(self._interval_latencies)
+        self._offer = self.workers.offer  # bound once: called for every request
         # Per-request samplers, each on its own stream.
         self._zipf = ZipfSampler(cfg.keyspace, cfg.zipf_s, streams["popularity"])
         self._prompt = TokenCount(cfg.prompt_tokens_mean, cfg.prompt_tokens_cv, cfg.max_tokens, streams["prompt_tokens"])
@@ -147,7 +148,7 @@ class Simulation:
             tally.rate_limited += 1
             return
         msg = Message(tally.arrivals, now - gateway.latency_s, key, prompt, output, service)
-        if not self.workers.offer(msg, now):
+        if not self._offer(msg, now):
             tally.rejected_full += 1
 
     def _on_dead(self, msg: Message, now: float) -> None:

@@ -36,7 +36,7 @@ class Orchestrator:
     """N workers pulling from *queue*; answers are recorded as the database write ends."""
 
     __slots__ = ("engine", "tally", "queue", "cache", "inference", "database", "rng", "workers",
-                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies",
+                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies", "_submit",
                  "_finish_event")
 
     def __init__(self, engine: Engine, tally: Tally, queue: MessageQueue, cache: ResponseCache,
@@ -56,6 +56,7 @@ class Orchestrator:
         self.busy = Counter(engine.now)
         self.latencies: list[float] = []       # ms, client send to answer, appended per completion
         self._finish_event = self._on_written
+        self._submit = inference.submit  # bound once: called for every message
         inference.on_done = self._on_inference_done
         queue.on_visible = self.pull
 
@@ -100,7 +101,7 @@ class Orchestrator:
             return
         msg.ready_at = now
         if not self.cache_enabled:
-            self.inference.submit(msg, now)
+            self._submit(msg, now)
             return
         tally = self.tally
         lat = self.cache_latency_s
@@ -122,7 +123,7 @@ class Orchestrator:
             # is held for that one round trip).
             tally.cache_misses += 1
             msg.ready_at = now + lat
-            self.inference.submit(msg, now)
+            self._submit(msg, now)
 
     def _on_inference_done(self, msg: Message, now: float) -> None:
         if self.cache_enabled:
