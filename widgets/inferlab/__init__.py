@@ -3,8 +3,58 @@
 The same code runs at site build time (pre-rendering widgets), on the command
 line (``python -m inferlab``) and in the browser under Pyodide.  Standard
 library only.
+
+The public surface, re-exported here:
+
+* the llama.cpp quantization / memory / speed calculator
+  (:mod:`inferlab.calculator`): ``quant_report``, ``memory_report``,
+  ``kv_cache_report``, ``compare_quants``, ``batched_decode_tokens_per_s``,
+  ``list_models``, ``list_quants``, ``list_hardware``;
+* the pipeline simulator (:mod:`inferlab.pipeline`): ``Simulation``,
+  ``sweep``, ``Config``, ``make_config``, ``CONTROL_FIELDS`` and the queueing
+  formulas ``mmc_mean_wait``, ``md1_mean_wait``, ``mg1_mean_wait``.
+
+Names are imported on first use (PEP 562), so ``import inferlab`` stays cheap
+for the browser worker, which only needs :mod:`inferlab.widgets`.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_EXPORTS = {
+    "CONTROL_FIELDS": "inferlab.pipeline",
+    "Config": "inferlab.pipeline",
+    "Simulation": "inferlab.pipeline",
+    "batched_decode_tokens_per_s": "inferlab.calculator",
+    "compare_quants": "inferlab.calculator",
+    "kv_cache_report": "inferlab.calculator",
+    "list_hardware": "inferlab.calculator",
+    "list_models": "inferlab.calculator",
+    "list_quants": "inferlab.calculator",
+    "make_config": "inferlab.pipeline",
+    "md1_mean_wait": "inferlab.pipeline",
+    "memory_report": "inferlab.calculator",
+    "mg1_mean_wait": "inferlab.pipeline",
+    "mmc_mean_wait": "inferlab.pipeline",
+    "quant_report": "inferlab.calculator",
+    "sweep": "inferlab.pipeline",
+}
+
+__all__ = sorted(["__version__", *_EXPORTS])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'inferlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
