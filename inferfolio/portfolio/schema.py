@@ -68,16 +68,26 @@ class _Context:
         self.problems.append(Problem(line, path, message))
 
 
+_MISSING = object()
+
+
 class Field:
-    """Base class: subclasses turn a node into a value or report a problem."""
+    """Base class: turns a node into a value, or reports a problem and returns ``_MISSING``.
+
+    Scalar fields only implement :meth:`parse`; containers override :meth:`check`.
+    """
 
     expected = "a value"
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+    def parse(self, node: yaml.ScalarNode) -> Any:
+        """The value of a scalar *node*, or ``_MISSING`` if it is not allowed."""
         raise NotImplementedError
 
-
-_MISSING = object()
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        value = self.parse(node) if isinstance(node, yaml.ScalarNode) else _MISSING
+        if value is _MISSING:
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        return value
 
 
 @dataclass
@@ -95,15 +105,11 @@ class Str(Field):
             return self.expected_text
         return f"text of {self.min_len} to {self.max_len} characters"
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
-            return _MISSING
+    def parse(self, node: yaml.ScalarNode) -> Any:
         value = node.value.strip()
-        if not self.min_len <= len(value) <= self.max_len or (
-            self.pattern is not None and re.fullmatch(self.pattern, value) is None
-        ):
-            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+        if node.tag == "tag:yaml.org,2002:null" or not self.min_len <= len(value) <= self.max_len:
+            return _MISSING
+        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
             return _MISSING
         return value
 
@@ -128,12 +134,9 @@ class Int(Field):
     def expected(self) -> str:  # type: ignore[override]
         return f"an integer from {self.minimum} to {self.maximum}"
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        if isinstance(node, yaml.ScalarNode) and re.fullmatch(r"[-+]?\d+", node.value.strip()):
-            value = int(node.value)
-            if self.minimum <= value <= self.maximum:
-                return value
-        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+    def parse(self, node: yaml.ScalarNode) -> Any:
+        if re.fullmatch(r"[-+]?\d+", node.value.strip()) and self.minimum <= int(node.value) <= self.maximum:
+            return int(node.value)
         return _MISSING
 
 
@@ -141,10 +144,9 @@ class Int(Field):
 class Bool(Field):
     expected = "true or false"
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+    def parse(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == "tag:yaml.org,2002:bool":
             return node.value.lower() in ("true", "yes", "on")
-        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
         return _MISSING
 
 
@@ -158,11 +160,8 @@ class Choice(Field):
     def expected(self) -> str:  # type: ignore[override]
         return "one of " + ", ".join(self.choices)
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        if isinstance(node, yaml.ScalarNode) and node.value in self.choices:
-            return node.value
-        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
-        return _MISSING
+    def parse(self, node: yaml.ScalarNode) -> Any:
+        return node.value if node.value in self.choices else _MISSING
 
 
 @dataclass
@@ -175,15 +174,13 @@ class YearMonth(Field):
     def expected(self) -> str:  # type: ignore[override]
         return "YYYY or YYYY-MM" + (" or 'present'" if self.allow_present else "")
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            text = node.value.strip()
-            if self.allow_present and text.lower() == "present":
-                return "present"
-            match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
-            if match and 1950 <= int(match[1]) <= 2100 and (match[2] is None or 1 <= int(match[2]) <= 12):
-                return text
-        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+    def parse(self, node: yaml.ScalarNode) -> Any:
+        text = node.value.strip()
+        if self.allow_present and text.lower() == "present":
+            return "present"
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
+        if match and 1950 <= int(match[1]) <= 2100 and (match[2] is None or 1 <= int(match[2]) <= 12):
+            return text
         return _MISSING
 
 
@@ -193,14 +190,13 @@ class Date(Field):
 
     expected = "a date YYYY-MM-DD"
 
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        text = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+    def parse(self, node: yaml.ScalarNode) -> Any:
+        text = node.value.strip()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             try:
                 return _dt.date.fromisoformat(text)
             except ValueError:
                 pass
-        ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
         return _MISSING
 
 
