@@ -34,7 +34,8 @@ class ArrivalProcess:
     __slots__ = ("engine", "rng", "burst_rng", "on_arrival", "base_rate", "pattern",
                  "amplitude", "period_s", "burst_multiplier", "burst_mean_s", "calm_mean_s",
                  "bursting", "spike_multiplier", "spike_until", "_unit_left", "_rate",
-                 "_t_sched", "_token", "_burst_token", "_spike_token", "_fire", "_pending", "_thin")
+                 "_t_sched", "_token", "_burst_token", "_spike_token", "_fire", "_pending", "_thin",
+                 "_random", "_heap", "_counter")
 
     def __init__(self, engine: Engine, rng: random.Random, burst_rng: random.Random,
                  on_arrival: Callable[[float], None], *, rate: float, pattern: str,
@@ -42,6 +43,9 @@ class ArrivalProcess:
                  burst_mean_s: float, calm_mean_s: float) -> None:
         self.engine = engine
         self.rng = rng
+        self._random = rng.random  # bound once: two draws per arrival
+        self._heap = engine.heap
+        self._counter = engine.counter
         self.burst_rng = burst_rng
         self.on_arrival = on_arrival
         self.base_rate = rate
@@ -107,18 +111,16 @@ class ArrivalProcess:
     def _on_event(self, token: int) -> None:
         if token != self._token:
             return  # superseded by a rate change
-        eng = self.engine
-        now = eng.now
-        rng = self.rng
-        if not self._thin:
-            accept = True
-        else:
+        now = self.engine.now
+        rand = self._random
+        if self._thin:
             a = self.amplitude
-            accept = rng.random() * (1.0 + a) < 1.0 + a * math.sin(2.0 * math.pi * now / self.period_s)
-        rate = self._rate
-        self._unit_left = left = -_log(1.0 - rng.random())  # expovariate(1), inlined
+            accept = rand() * (1.0 + a) < 1.0 + a * math.sin(2.0 * math.pi * now / self.period_s)
+        else:
+            accept = True
+        self._unit_left = left = -_log(1.0 - rand())  # expovariate(1), inlined
         self._t_sched = now
-        heappush(eng.heap, (now + left / rate, 1, next(eng.counter), self._fire, token))
+        heappush(self._heap, (now + left / self._rate, 1, next(self._counter), self._fire, token))
         if accept:
             self.on_arrival(now)
 

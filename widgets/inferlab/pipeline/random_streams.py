@@ -52,7 +52,7 @@ class ZipfSampler:
     key spaces far too large for a table (10**9 keys).
     """
 
-    __slots__ = ("n", "s", "_h_x1", "_h_n", "_squeeze", "_rand")
+    __slots__ = ("n", "s", "_h_x1", "_h_n", "_squeeze", "_rand", "_span", "_one_minus_s", "_inv")
 
     def __init__(self, n: int, s: float, rng: random.Random) -> None:
         self.n = n
@@ -61,6 +61,10 @@ class ZipfSampler:
         self._h_x1 = self._big_h(1.5) - 1.0
         self._h_n = self._big_h(n + 0.5)
         self._squeeze = 2.0 - self._big_h_inv(self._big_h(2.5) - 2.0 ** -s)
+        # Constants of the sampling loop, computed once.
+        self._span = self._h_x1 - self._h_n
+        self._one_minus_s = 1.0 - s
+        self._inv = 1.0 / (1.0 - s) if abs(1.0 - s) > 1e-6 else 0.0
 
     def _big_h(self, x: float) -> float:
         """Integral of t**-s from 1 to x: (x**(1-s) - 1) / (1-s), or log x at s = 1."""
@@ -75,12 +79,12 @@ class ZipfSampler:
     def sample(self) -> int:
         """One rank in 1..n (1 is the most popular key)."""
         n = self.n
-        h_n, span, squeeze = self._h_n, self._h_x1 - self._h_n, self._squeeze
+        h_n, span, squeeze = self._h_n, self._span, self._squeeze
         rand = self._rand
-        one_minus_s = 1.0 - self.s
+        one_minus_s = self._one_minus_s
         if abs(one_minus_s) > 1e-6:
             # Closed forms of H and its inverse, cheaper than the log/expm1 helpers.
-            inv = 1.0 / one_minus_s
+            inv = self._inv
             neg_s = -self.s
             while True:
                 u = h_n + rand() * span
