@@ -193,7 +193,8 @@ class Simulation:
         """A request's service ends in ``--ideal`` mode (the M/M/c benchmark path).
 
         ``Inference._on_unlimited_done`` then ``Orchestrator.finish`` (with
-        ``MessageQueue.delete`` for the in-flight case), inlined; same effects.
+        ``MessageQueue.delete`` for the in-flight case and ``pull`` for the
+        backlog), inlined; same effects and events in the same order.
         """
         now = self.engine.now
         tally = self.tally
@@ -221,7 +222,25 @@ class Simulation:
         else:
             tally.duplicates += 1
         if queue.depth.value > 0:
-            workers.pull(now)
+            # Orchestrator.pull -> _process -> Inference.submit, inlined as in
+            # _on_arrival_ideal.
+            eng = self.engine
+            heap = eng.heap
+            counter = eng.counter
+            receive = queue.receive
+            depth = queue.depth
+            done = self.inference._unlimited_done
+            while busy.value < workers.workers and depth.value > 0:
+                msg = receive(now)
+                if msg is None:  # pragma: no cover - depth > 0 guarantees a visible message
+                    break
+                busy.value += 1
+                busy.anchor -= now
+                tally.received += 1
+                msg.ready_at = now
+                slots.value += 1
+                slots.anchor -= now
+                heappush(heap, (now + msg.service_s, 1, next(counter), done, msg))
 
     def _on_dead(self, msg: Message, now: float) -> None:
         """A message went to the dead-letter queue (a hook for tests and widgets)."""
