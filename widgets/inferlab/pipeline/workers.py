@@ -128,13 +128,7 @@ class Orchestrator:
     def _on_inference_done(self, msg: Message, now: float) -> None:
         if self.cache_enabled:
             self.cache.put(msg.key, now)  # SET is pipelined with the write: no extra latency
-        db = self.database
-        if db.latency_s > 0.0:
-            eng = self.engine
-            heappush(eng.heap, (db.write(now), 1, next(eng.counter), self._finish_event, msg))
-        else:
-            db.writes += 1
-            self.finish(msg, now)
+        self._write(msg, now)
 
     def _write(self, msg: Message, now: float) -> None:
         db = self.database
