@@ -192,7 +192,11 @@ def test_more_workers_lower_latency(page: tuple) -> None:
     pg.goto(watch.origin + PIPELINE_PAGE + f"?pipeline.workers=8&pipeline.arrival_rate={rate_for(1.5, 8)}")
     pg.locator('[data-widget="pipeline"]').scroll_into_view_if_needed()  # it pauses while off-screen
     wait_state(pg, "pipeline", "live")
-    pg.wait_for_timeout(10_000)
+    # Let a real backlog form, then let the latency window fill with requests that
+    # waited behind it (otherwise p99 is mostly service time, with or without workers).
+    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 60",
+                         timeout=60_000)
+    pg.wait_for_timeout(8_000)
     before = metric(pg, "latency_p99")
     assert metric(pg, "queue_depth") > 10
     pg.fill('[data-widget="pipeline"] input[name="workers"]', "96")
