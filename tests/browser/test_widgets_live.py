@@ -202,7 +202,9 @@ def test_more_workers_lower_latency(page: tuple) -> None:
     pg.fill('[data-widget="pipeline"] input[name="workers"]', "96")
     pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) === 0",
                          timeout=90_000)
-    pg.wait_for_timeout(6_000)
+    # Requests taken off the queue just before it emptied still finish for a few
+    # seconds; wait until the 5-second latency window holds only fresh ones.
+    pg.wait_for_timeout(15_000)
     after = metric(pg, "latency_p99")
     assert after < before, (before, after)
     assert "pipeline.workers=96" in pg.url
