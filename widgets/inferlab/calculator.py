@@ -43,7 +43,7 @@ def _tensors(shape: ModelShape, quant: str, imatrix):
 
 @functools.lru_cache(maxsize=256)
 def _summary(shape: ModelShape, quant: str, imatrix) -> dict:
-    return file_summary(shape, quant, imatrix)
+    return file_summary(shape, quant, imatrix, tensors=_tensors(shape, quant, imatrix))
 
 
 def _imatrix(imatrix):

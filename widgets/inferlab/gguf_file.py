@@ -66,17 +66,20 @@ def padded(nbytes: int) -> int:
     return -(-nbytes // GGUF_ALIGNMENT) * GGUF_ALIGNMENT
 
 
-def file_summary(shape: ModelShape, quant: str, imatrix: bool | None = None) -> dict:
+def file_summary(shape: ModelShape, quant: str, imatrix: bool | None = None,
+                 tensors: list[QuantizedTensor] | None = None) -> dict:
     """Sizes of the GGUF file for *shape* at file type *quant* (all in bytes).
 
     Keys: ``params``, ``tensor_data_bytes`` (sum of tensor bytes, what
     llama.cpp prints as "model size"), ``metadata_bytes``, ``file_bytes``,
     ``bits_per_weight`` (file bytes x 8 / params),
     ``tensor_bits_per_weight`` (tensor data x 8 / params), ``by_type`` (per
-    ggml type: tensors, params, bytes), ``fallback_tensors``.
+    ggml type: tensors, params, bytes), ``fallback_tensors``.  *tensors* is
+    ``quantize_tensors(shape, quant, imatrix)`` when the caller already has it.
     """
     ft = get_file_type(quant)
-    tensors = quantize_tensors(shape, ft.name, imatrix)
+    if tensors is None:
+        tensors = quantize_tensors(shape, ft.name, imatrix)
     params = sum(t.spec.n_elements for t in tensors)
     data = sum(t.nbytes for t in tensors)
     data_padded = sum(padded(t.nbytes) for t in tensors)

@@ -10,6 +10,7 @@ Tensor names and shapes follow llama.cpp's GGUF naming (``token_embd``,
 (input dimension) as ggml stores it.
 """
 
+import functools
 import math
 from dataclasses import asdict, dataclass, replace
 
@@ -296,12 +297,14 @@ def synthesize_shape(params: float) -> ModelShape:
     )
 
 
-def tensor_inventory(shape: ModelShape) -> list[TensorSpec]:
+@functools.lru_cache(maxsize=64)
+def tensor_inventory(shape: ModelShape) -> tuple[TensorSpec, ...]:
     """Every tensor of the GGUF file, in llama-quantize's processing order.
 
     llama.cpp's model loader keeps tensors in a map ordered by block number,
     then by name (``weight_name_comparer`` in src/llama-model-loader.h), which
-    is the order the per-tensor type choice sees them in.
+    is the order the per-tensor type choice sees them in.  Cached per shape
+    (shapes and tensors are frozen): comparing all file types reuses one list.
     """
     d, ff, L = shape.hidden_size, shape.ffn_size, shape.n_layers
     out = [TensorSpec("token_embd.weight", "token_embd", -1, d, shape.vocab_size),
@@ -310,7 +313,7 @@ def tensor_inventory(shape: ModelShape) -> list[TensorSpec]:
         out.append(TensorSpec("output.weight", "output", -1, d, shape.vocab_size))
     for i in range(L):
         out.extend(_layer_tensors(shape, i, d, ff))
-    return sorted(out, key=lambda t: (t.layer, t.name))
+    return tuple(sorted(out, key=lambda t: (t.layer, t.name)))
 
 
 def _layer_tensors(shape: ModelShape, i: int, d: int, ff: int) -> list[TensorSpec]:
