@@ -7,5 +7,7 @@
   core's wheel and copies it, the Pyodide runtime and the browser modules into
   the site's assets;
 * :mod:`.wheel` — builds (and caches) the pure-Python ``inferlab`` wheel;
+* :mod:`.snapshot` — makes (with Node, in the background) and caches the
+  Pyodide memory snapshot the browser restores instead of starting Python;
 * :mod:`.assets` — the list of runtime files and the generated ``File``\\ s.
 """

@@ -15,7 +15,11 @@ class WidgetsConfig(Config):
     core_dir = opt.Type(str, default="widgets")                  # the core's distribution (pyproject + inferlab/)
     web_dir = opt.Type(str, default="widgets/web")               # worker.js, widgets.js, one module per widget, CSS
     pyodide_dir = opt.Type(str, default="node_modules/pyodide")  # the pinned npm package (npm ci)
-    cache_dir = opt.Type(str, default=".cache/inferlab-wheels")  # built wheels, by source hash
+    cache_dir = opt.Type(str, default=".cache/inferlab-wheels")  # built wheels and snapshots, by content hash
+
+    # Restore a build-time Pyodide memory snapshot in the browser instead of
+    # starting Python from scratch (needs Node.js at build time; ~7 MB gzip).
+    snapshot = opt.Type(bool, default=True)
 
     # Where they go in the site
     assets_dir = opt.Type(str, default="assets/widgets")

@@ -18,8 +18,9 @@ it); the ``inferfolio/widgets`` plugin adds the runtime assets and reports
 errors with the file and absolute line.  Standalone, an error names the line
 within the Markdown text.
 
-Options: ``build`` (a cache-busting id the browser appends to runtime URLs)
-and ``wheel`` (the core wheel's file name); the plugin sets both.
+Options: ``build`` (a cache-busting id the browser appends to runtime URLs),
+``wheel`` (the core wheel's file name) and ``snapshot`` (the Pyodide start-up
+snapshot's path under the widget assets, empty for none); the plugin sets them.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class WidgetExtension(Extension):
         self.config = {
             "build": ["", "cache-busting id appended to runtime URLs (set by the inferfolio/widgets plugin)"],
             "wheel": ["", "file name of the inferlab wheel in the site's assets (set by the plugin)"],
+            "snapshot": ["", "Pyodide start-up snapshot under the site's widget assets, or '' (set by the plugin)"],
         }
         self.counter = 0
         super().__init__(**kwargs)
@@ -81,6 +83,8 @@ class WidgetExtension(Extension):
             attrs["data-build"] = str(self.getConfig("build"))
         if self.getConfig("wheel"):
             attrs["data-wheel"] = str(self.getConfig("wheel"))
+        if self.getConfig("snapshot"):
+            attrs["data-snapshot"] = str(self.getConfig("snapshot"))
         return attrs
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown API

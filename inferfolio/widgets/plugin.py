@@ -10,10 +10,11 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import Files
+from jinja2 import Environment
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from inferfolio.widgets import assets, validate
+from inferfolio.widgets import assets, snapshot, validate
 from inferfolio.widgets.blocks import clear_render_cache
 from inferfolio.widgets.config import WidgetsConfig
 from inferfolio.widgets.wheel import build_core_wheel, source_hash
@@ -51,7 +52,8 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
         self.has_extension = EXTENSION in config.markdown_extensions
         if self.has_extension:
             mdx = config.mdx_configs.setdefault(EXTENSION, {})
-            mdx.update(build=self.build, wheel=self.wheel_name)
+            mdx.update(build=self.build, wheel=self.wheel_name,
+                       snapshot=snapshot.SITE_NAME if self.config.snapshot else "")
         base = self.config.assets_dir.strip("/")
         script = {"path": f"{base}/boot.js", "type": "module"}
         config.extra_javascript.append(_script(script))
@@ -68,9 +70,29 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
             raise PluginError(f"inferfolio/widgets: {err}") from None
         if wheel.name != self.wheel_name:
             raise PluginError(f"inferfolio/widgets: built {wheel.name}, expected {self.wheel_name}")
-        for file in assets.runtime_files(config, self.config.assets_dir.strip("/"), self.web_dir, self.pyodide_dir, wheel):
+        base = self.config.assets_dir.strip("/")
+        for file in assets.runtime_files(config, base, self.web_dir, self.pyodide_dir, wheel):
             files.append(file)
+        self.snapshot_job = None
+        if self.config.snapshot:
+            try:
+                self.snapshot_job = snapshot.start_snapshot(wheel, self.pyodide_dir, self.cache_dir)
+            except RuntimeError as err:
+                raise PluginError(f"inferfolio/widgets: {err}") from None
+            files.append(File.generated(config, f"{base}/{snapshot.SITE_NAME}",
+                                        abs_src_path=str(self.snapshot_job.path)))
         return files
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment | None:
+        # The snapshot is made while the pages render; it must exist before files are copied.
+        if self.config.enabled and self.snapshot_job is not None:
+            try:
+                self.snapshot_job.wait()
+            except RuntimeError as err:
+                raise PluginError(f"inferfolio/widgets: {err}") from None
+            if self.snapshot_job.figures:
+                log.info("inferfolio/widgets: made the Pyodide snapshot (%s)", self.snapshot_job.figures)
+        return None
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:

@@ -236,3 +236,42 @@ def test_failed_runtime_load_keeps_the_static_view(page: tuple) -> None:
     assert "unavailable" in root.locator("[data-mode]").text_content()
     assert pg.locator('[data-metric="file_size"]').text_content() == static
     assert root.locator("svg").count() >= 2
+
+
+def worker_stats(pg: object) -> dict:
+    """The worker's own account of its start-up ({started_from, start_ms, wasm_memory_bytes})."""
+    return pg.evaluate("""async () => {
+        const boot = document.querySelector('script[src*="assets/widgets/boot.js"]').src;
+        const build = document.querySelector('[data-widget]').dataset.build;
+        const mod = await import(new URL('widgets.js?v=' + encodeURIComponent(build), boot).href);
+        return mod.stats();
+    }""")
+
+
+def go_live_by_touch(pg: object, origin: str) -> None:
+    """Open the calculator, switch it to Q6_K, wait until live and its file size is the CLI's for Q6_K."""
+    pg.goto(origin + QUANT_PAGE)
+    root = pg.locator('[data-widget="quant"]')
+    root.scroll_into_view_if_needed()
+    start = json.loads(root.get_attribute("data-options"))
+    assert start["quant"] != "Q6_K"
+    pg.select_option('[data-widget="quant"] select[name="quant"]', "Q6_K")
+    wait_state(pg, "quant", "live")
+    expected = cli_memory({**start, "quant": "Q6_K"})["file_bytes"]
+    pg.wait_for_function("document.querySelector('[data-metric=file_size]').dataset.value === '%s'" % expected)
+
+
+def test_live_mode_restores_the_build_time_snapshot(page: tuple) -> None:
+    pg, watch = page
+    go_live_by_touch(pg, watch.origin)
+    assert any("/pyodide/startup.bin.gz" in u for u in watch.requests)
+    assert worker_stats(pg)["started_from"] == "snapshot"
+    no_errors(watch)
+
+
+def test_missing_snapshot_falls_back_to_starting_python(page: tuple) -> None:
+    pg, watch = page
+    pg.route("**/pyodide/startup.bin.gz*", lambda route: route.fulfill(status=404, body="gone"))
+    go_live_by_touch(pg, watch.origin)
+    assert worker_stats(pg)["started_from"] == "scratch"
+    no_errors(watch)

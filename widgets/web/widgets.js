@@ -23,7 +23,7 @@ export function mount(doc, cfg) {
 // ---------------------------------------------------------------- worker client
 
 class Client {
-  constructor(cfg, runtime, wheel) {
+  constructor(cfg, runtime, wheel, snapshot) {
     this.seq = 0;
     this.pending = new Map();
     this.listeners = new Set();
@@ -36,6 +36,7 @@ class Client {
     const init = this.call("init", {
       pyodide: `${cfg.base}${runtime}/`,
       wheel: `${cfg.base}${wheel}?v=${encodeURIComponent(cfg.build)}`,
+      snapshot: snapshot ? `${cfg.base}${snapshot}?v=${encodeURIComponent(cfg.build)}` : null,
     });
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("loading timed out")), LOAD_TIMEOUT_MS));
     this.ready = Promise.race([init, timeout]);
@@ -71,7 +72,10 @@ class Client {
 }
 
 function getClient(cfg, root) {
-  if (!client || client.failed) client = new Client(cfg, root.dataset.runtime || "pyodide", root.dataset.wheel || "inferlab-0.1.0-py3-none-any.whl");
+  if (!client || client.failed) {
+    const { runtime, wheel, snapshot } = root.dataset;
+    client = new Client(cfg, runtime || "pyodide", wheel || "inferlab-0.1.0-py3-none-any.whl", snapshot || null);
+  }
   return client;
 }
 
@@ -290,7 +294,7 @@ function whenIdle(fn) {
   else window.addEventListener("load", go, { once: true });
 }
 
-/** Worker statistics for benchmarks ({wasm_memory_bytes}); null before live mode. */
+/** Worker statistics for tests and benchmarks ({wasm_memory_bytes, started_from, start_ms}); null before live mode. */
 export function stats() {
   return client && !client.failed ? client.call("stats") : Promise.resolve(null);
 }

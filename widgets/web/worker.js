@@ -1,4 +1,6 @@
 // The widgets' Python: Pyodide + the inferlab wheel, in a module Web Worker.
+// Start-up restores the build-time snapshot (inferfolio/widgets/snapshot.mjs)
+// when the page names one, and boots Python from scratch otherwise.
 //
 // One ready-promise (runtime loaded, wheel unpacked, session module imported)
 // is awaited by every call.  Messages: {type: "call", id, fn, payload} ->
@@ -8,6 +10,8 @@
 
 let ready = null;
 let pyodide = null;
+/** How Python started ("snapshot" or "scratch") and how long it took, for stats(). */
+const started = { from: null, ms: null };
 
 function progress(pct, text) {
   self.postMessage({ type: "progress", pct, text });
@@ -34,16 +38,52 @@ function wasmFailure() {
   });
 }
 
-async function boot({ pyodide: base, wheel }) {
-  progress(5, "downloading the Python runtime…");
-  await checkRuntime(base);
-  const { loadPyodide } = await import(`${base}pyodide.mjs`);
-  pyodide = await Promise.race([wasmFailure(), loadPyodide({
+/** The build-time memory snapshot, gunzipped as it arrives; rejects when it cannot be read. */
+async function fetchSnapshot(url) {
+  if (typeof DecompressionStream !== "function") throw new Error("this browser cannot gunzip a stream");
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`the snapshot did not load (${response.status})`);
+  const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * Start Python: restore the snapshot when there is one (the interpreter and
+ * inferlab already imported, which skips seconds of start-up), else boot
+ * from scratch.  A snapshot that cannot be fetched or restored only costs the
+ * slow path.  The snapshot is fetched while Pyodide fetches and compiles its
+ * WebAssembly: loadPyodide awaits the promise only when it needs the bytes.
+ */
+async function startPython(loadPyodide, base, snapshot) {
+  const failed = wasmFailure();
+  const options = {
     indexURL: base,
     lockFileURL: `${base}pyodide-lock.json`,
     stdout: () => {},
     stderr: (line) => console.warn("inferlab:", line),
-  })]);
+  };
+  if (snapshot) {
+    const memory = fetchSnapshot(snapshot);
+    memory.catch(() => {}); // handled below, once loadPyodide awaits it
+    try {
+      const restored = await Promise.race([failed, loadPyodide({ ...options, _loadSnapshot: memory })]);
+      started.from = "snapshot";
+      return restored;
+    } catch (err) {
+      console.info("inferlab: starting Python without the snapshot:", err?.message || err);
+    }
+  }
+  const booted = await Promise.race([failed, loadPyodide(options)]);
+  started.from = "scratch";
+  return booted;
+}
+
+async function boot({ pyodide: base, wheel, snapshot }) {
+  const t0 = performance.now();
+  progress(5, "downloading the Python runtime…");
+  await checkRuntime(base);
+  const { loadPyodide } = await import(`${base}pyodide.mjs`);
+  pyodide = await startPython(loadPyodide, base, snapshot);
   progress(75, "loading the model core…");
   const response = await fetch(wheel);
   if (!response.ok) throw new Error(`the model core did not load (${response.status})`);
@@ -54,13 +94,14 @@ async function boot({ pyodide: base, wheel }) {
   const session = pyodide.pyimport("inferlab.widgets.session");
   const handle = session.handle.copy();
   session.destroy();
+  started.ms = Math.round(performance.now() - t0);
   progress(100, "ready");
   return handle;
 }
 
 function stats() {
   const memory = pyodide?._module?.HEAP8?.buffer?.byteLength ?? null;
-  return { wasm_memory_bytes: memory };
+  return { wasm_memory_bytes: memory, started_from: started.from, start_ms: started.ms };
 }
 
 self.onmessage = async (ev) => {
