@@ -47,7 +47,7 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
             version = assets.pyodide_version(self.pyodide_dir)
         except FileNotFoundError as err:
             raise PluginError(f"inferfolio/widgets: {err}") from None
-        self.wheel_name = _wheel_name(self.core_dir)
+        self.wheel_name = _wheel_name()
         self.build = assets.build_id(source_hash(self.core_dir), self.web_dir, version)
         self.has_extension = EXTENSION in config.markdown_extensions
         if self.has_extension:
@@ -112,8 +112,8 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
                      len(self.pages_with_widgets), self.build)
 
 
-def _wheel_name(core_dir: Path) -> str:
-    """``inferlab-<version>-py3-none-any.whl`` for the core in *core_dir*."""
+def _wheel_name() -> str:
+    """``inferlab-<version>-py3-none-any.whl`` for the core being built (the one imported here)."""
     import inferlab
 
     return f"inferlab-{inferlab.__version__}-py3-none-any.whl"

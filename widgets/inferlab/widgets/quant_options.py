@@ -38,10 +38,7 @@ def _hardware() -> list[str]:
     return [h["name"] for h in list_hardware()]
 
 
-def _check(values: dict[str, Any]) -> None:
-    """Cross-option rules are the calculator's (it raises ``ValueError`` naming the field)."""
-
-
+# No cross-option check in the schema: the calculator's own rules apply (a ValueError naming the field).
 SCHEMA = register(Schema("quant", (
     Option("model", "choice", "llama-3-8b", "Model", choices=_models),
     Option("params_b", "float", 7.0, "Parameters", low=0.05, high=2000.0, step=0.1, unit="billions",
@@ -59,7 +56,7 @@ SCHEMA = register(Schema("quant", (
            help="0 or empty = the hardware's own", empty_ok=True),
     Option("ram_gib", "float", 0.0, "RAM", low=0.0, high=65536.0, step=1.0, unit="GiB",
            help="0 or empty = the hardware's own", empty_ok=True),
-), check=_check))
+)))
 
 
 def calculator_kwargs(values: dict[str, Any]) -> dict[str, Any]:
