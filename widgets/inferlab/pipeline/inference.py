@@ -304,6 +304,19 @@ class Inference:
 
     def decoding(self, server: Server | None = None) -> int:
         """Slots decoding right now, on *server* or on all servers (prefills done count as decoding)."""
+        if server is not None:
+            return self.decoding_per_server()[server.index]
+        return sum(self.decoding_per_server())
+
+    def decoding_per_server(self) -> list[int]:
+        """Slots decoding right now on each server, in server order."""
         now = self.engine.now
-        servers = self.servers if server is None else [server]
-        return sum(s.n + sum(1 for tj, _ in s.joins if tj <= now) for s in servers)
+        counts = []
+        for s in self.servers:
+            n = s.n
+            for tj, _ in s.joins:
+                if tj > now:
+                    break  # joins are in time order
+                n += 1
+            counts.append(n)
+        return counts

@@ -35,7 +35,7 @@ class Message:
     """One client request travelling through the pipeline."""
 
     __slots__ = ("id", "t_arrival", "key", "prompt_tokens", "output_tokens", "service_s",
-                 "state", "receives", "visible_since", "ready_at")
+                 "state", "receives", "visible_since", "deadline", "ready_at")
 
     def __init__(self, id: int, t_arrival: float, key: int, prompt_tokens: int,
                  output_tokens: int, service_s: float) -> None:
@@ -47,7 +47,8 @@ class Message:
         self.service_s = service_s      # only with a service-time override
         self.state = VISIBLE
         self.receives = 0
-        self.visible_since = 0.0
+        self.visible_since = 0.0        # when it last became visible (s)
+        self.deadline = 0.0             # when the current receive's visibility timeout ends (s)
         self.ready_at = 0.0             # earliest time inference may start (s)
 
 
@@ -70,7 +71,11 @@ class MessageQueue:
         self.max_receives = max_receives
         self.max_depth = max_depth
         self._since_sum = 0.0               # sum of visible_since over visible messages
-        self._deadlines: deque[tuple[float, Message, int]] = deque()
+        # Received messages in receive order, so in deadline order (one timeout
+        # for all).  A message is received again only after its entry has
+        # expired and left, so each in-flight message has exactly one entry;
+        # entries of messages deleted since are skipped when reached.
+        self._deadlines: deque[Message] = deque()
         self._checker_due = False
         self.on_visible: Callable[[float], None] = lambda now: None
         self.on_dead: Callable[[Message, float], None] = lambda msg, now: None
@@ -113,7 +118,7 @@ class MessageQueue:
             msg = visible.popleft()
             if msg.state != VISIBLE:
                 continue  # deleted while visible: lazily dropped here
-            # _leave_visible and _hand_over, inlined (hot path under load).
+            # _leave_visible and the hand-over (see publish_received), inlined (hot path under load).
             since = msg.visible_since
             self._since_sum -= since
             depth = self.depth
@@ -128,8 +133,8 @@ class MessageQueue:
             in_flight.anchor -= now
             vt = self.visibility_timeout_s
             if vt is not None:
-                due = now + vt
-                self._deadlines.append((due, msg, msg.receives))
+                msg.deadline = due = now + vt
+                self._deadlines.append(msg)
                 if not self._checker_due:
                     self._checker_due = True
                     eng = self.engine
@@ -144,7 +149,7 @@ class MessageQueue:
         entry with a zero wait, the depth unchanged.
         """
         self.tally.queue_entries += 1
-        # _hand_over, inlined (hot path: most messages meet an idle worker).
+        # The hand-over: in flight, hidden until the visibility timeout.
         msg.state = IN_FLIGHT
         msg.receives += 1
         in_flight = self.in_flight
@@ -152,23 +157,8 @@ class MessageQueue:
         in_flight.anchor -= now
         vt = self.visibility_timeout_s
         if vt is not None:
-            due = now + vt
-            self._deadlines.append((due, msg, msg.receives))
-            if not self._checker_due:
-                self._checker_due = True
-                eng = self.engine
-                heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
-
-    def _hand_over(self, msg: Message, now: float) -> None:
-        msg.state = IN_FLIGHT
-        msg.receives += 1
-        in_flight = self.in_flight
-        in_flight.value += 1
-        in_flight.anchor -= now
-        vt = self.visibility_timeout_s
-        if vt is not None:
-            due = now + vt
-            self._deadlines.append((due, msg, msg.receives))
+            msg.deadline = due = now + vt
+            self._deadlines.append(msg)
             if not self._checker_due:
                 self._checker_due = True
                 eng = self.engine
@@ -198,11 +188,11 @@ class MessageQueue:
         deadlines = self._deadlines
         woke = False
         while deadlines:
-            due, msg, receives = deadlines[0]
-            if msg.state != IN_FLIGHT or msg.receives != receives:
-                deadlines.popleft()  # deleted, or received again since: stale
+            msg = deadlines[0]
+            if msg.state != IN_FLIGHT:
+                deadlines.popleft()  # deleted or dead-lettered since: stale
                 continue
-            if due > now:
+            if msg.deadline > now:
                 break
             deadlines.popleft()
             self.in_flight.add(now, -1)
@@ -217,7 +207,7 @@ class MessageQueue:
                 woke = True
         if deadlines:
             eng = self.engine
-            heappush(eng.heap, (deadlines[0][0], 1, next(eng.counter), self._check, None))
+            heappush(eng.heap, (deadlines[0].deadline, 1, next(eng.counter), self._check, None))
         else:
             self._checker_due = False
         if woke:

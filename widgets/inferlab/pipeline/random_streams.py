@@ -122,6 +122,7 @@ def _expm1_over_x(x: float) -> float:
 
 #: Resolution of the tabulated normal quantile function used by TokenCount.
 QUANTILE_POINTS = 4096
+_LAST_CELL = QUANTILE_POINTS - 1  # cells 1 .. N-2 are interpolated, 0 and N-1 are exact tails
 
 
 @functools.lru_cache(maxsize=1)
@@ -157,7 +158,8 @@ class TokenCount:
         self._mu = mu = math.log(mean) - sigma2 / 2.0
         self._random = rng.random
         self._inv = statistics.NormalDist(mu, sigma).inv_cdf if sigma > 0 else None
-        self._table = [math.exp(mu + sigma * z) for z in _normal_quantiles()] if sigma > 0 else []
+        # table[i] is the quantile at i / N (table[0] is unused).
+        self._table = [0.0] + [math.exp(mu + sigma * z) for z in _normal_quantiles()] if sigma > 0 else []
 
     def sample(self) -> int:
         """One token count (an int in 1..cap)."""
@@ -166,12 +168,14 @@ class TokenCount:
         else:
             u = self._random() * QUANTILE_POINTS
             i = int(u)
-            if 1 <= i < QUANTILE_POINTS - 1:
+            if 0 < i < _LAST_CELL:
                 table = self._table
-                lo = table[i - 1]  # quantile at i / N
-                x = lo + (table[i] - lo) * (u - i)
+                lo = table[i]
+                x = lo + (table[i + 1] - lo) * (u - i)
             else:  # the extreme tails: exact
                 p = u / QUANTILE_POINTS
                 x = math.exp(self._inv(p if p > 0.0 else 1e-300))
         k = int(x + 0.5)
-        return 1 if k < 1 else (self.cap if k > self.cap else k)
+        if k < 1:
+            return 1
+        return self.cap if k > self.cap else k

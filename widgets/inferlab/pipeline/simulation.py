@@ -32,6 +32,7 @@ from inferlab.pipeline.config import Config, make_config, replace_controls, to_d
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.gateway import Gateway
+from inferlab.pipeline.hotpath import FullPath
 from inferlab.pipeline.inference import Inference
 from inferlab.pipeline.metrics import Counter, LatencyHistogram, Level, Tally, percentile, ratio
 from inferlab.pipeline.pubsub import DONE, IN_FLIGHT, Message, MessageQueue
@@ -62,6 +63,10 @@ def check_seconds(name: str, value: Any, low_inclusive: bool = False) -> float:
 
 class Simulation:
     """The whole pipeline on one event engine; see the module docstring."""
+
+    #: Route each request through the fused handlers of ``hotpath.py`` (the
+    #: same results, faster); tests switch it off to compare.
+    HOT_PATH = True
 
     def __init__(self, config: Mapping[str, Any] | Config | None = None, seed: int = 0, **overrides: Any) -> None:
         cfg = make_config(config, **overrides)
@@ -123,6 +128,8 @@ class Simulation:
         )
         if cfg.spike_at_s is not None:
             engine.schedule_at(cfg.spike_at_s, self._scheduled_spike)
+        if self.HOT_PATH and not ideal and cfg.service_dist is None:
+            FullPath(self).install()
         # Measurement state.
         self.latency = LatencyHistogram()          # whole run, ms
         self._prev_tally = tally.as_dict()
@@ -471,6 +478,7 @@ class Simulation:
         if caps is None:
             caps = capacity_mod.stage_capacities(cfg, self.speeds, None)
         inf = self.inference
+        decoding = inf.decoding_per_server()
         cache_on = cfg.cache_enabled and not cfg.ideal
         return {
             "gateway": {
@@ -498,12 +506,12 @@ class Simulation:
             "inference": {
                 "slots_busy": inf.busy_slots.value,
                 "slots_total": None if cfg.ideal else cfg.slots * cfg.replicas,
-                "decoding": inf.decoding(),
+                "decoding": sum(decoding),
                 "waiting": len(inf.waiting),
                 "replicas": cfg.replicas,
                 "prefill_tps": self.speeds.prefill_tps,
                 # Per-slot speed at the busiest server's current decode batch.
-                "decode_tps_per_slot": self.speeds.per_slot[max(1, max(inf.decoding(s) for s in inf.servers))],
+                "decode_tps_per_slot": self.speeds.per_slot[max(1, *decoding)],
                 "speed_source": self.speeds.source,
                 "capacity_rps": caps["inference"],
             },

@@ -1,0 +1,57 @@
+"""The fused handlers of hotpath.py give the very same runs as the stage methods."""
+
+import pytest
+
+from inferlab.pipeline import Simulation
+from inferlab.pipeline.pubsub import Message
+
+#: Configs that walk every branch of the fused handlers and their fall-backs.
+CASES = {
+    "default": {"arrival_rate": 40.0},
+    "saturated": {"arrival_rate": 60.0, "workers": 16, "replicas": 2, "slots": 8},
+    "slot-line": {"arrival_rate": 30.0, "workers": 64, "replicas": 1, "slots": 2, "decode_tps": 60.0},
+    "crashes": {"arrival_rate": 30.0, "workers": 8, "worker_failure_prob": 0.2,
+                "visibility_timeout_s": 2.0, "max_receives": 2},
+    "rate-limit": {"arrival_rate": 80.0, "rate_limit_rps": 50.0, "queue_max_depth": 50, "workers": 16},
+    "no-cache": {"arrival_rate": 40.0, "cache_enabled": False, "db_latency_ms": 0.0},
+    "zero-latency": {"arrival_rate": 40.0, "cache_latency_ms": 0.0, "gateway_latency_ms": 0.0},
+    "ttl-lru": {"arrival_rate": 40.0, "cache_size": 50, "cache_ttl_s": 2.0, "keyspace": 300},
+    "no-timeout": {"arrival_rate": 40.0, "visibility_timeout_s": None, "cache_size": 0},
+    "service-override": {"arrival_rate": 40.0, "service_dist": "exp", "service_ms": 50.0, "workers": 4},
+    "ideal": {"ideal": True, "arrival_rate": 30.0, "service_dist": "exp", "service_ms": 100.0, "workers": 4},
+    "bursty-spike": {"arrival_rate": 30.0, "pattern": "bursty", "spike_at_s": 10.0},
+}
+
+
+def run(cfg, hot, monkeypatch):
+    monkeypatch.setattr(Simulation, "HOT_PATH", hot)
+    sim = Simulation(cfg, seed=7)
+    sim.run(20.0)
+    if not cfg.get("ideal"):
+        sim.set_controls(workers=max(2, sim.config.workers // 2), slots=max(1, sim.config.slots // 2),
+                         cache_size=100, db_latency_ms=2.0, cache_enabled=not sim.config.cache_enabled)
+    else:
+        sim.set_controls(workers=3)
+    sim.fire_spike(2.0, 5.0)
+    sim.run(20.0)
+    if not cfg.get("ideal"):
+        sim.set_controls(cache_enabled=True, worker_failure_prob=0.05, rate_limit_rps=25.0)
+    sim.run(10.0)
+    return sim.summary(), list(sim.history)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fused_handlers_give_identical_runs(name, monkeypatch):
+    fast = run(CASES[name], True, monkeypatch)
+    slow = run(CASES[name], False, monkeypatch)
+    assert fast == slow
+
+
+def test_messages_born_on_the_hot_path_have_every_field(monkeypatch):
+    monkeypatch.setattr(Simulation, "HOT_PATH", True)
+    sim = Simulation({"arrival_rate": 50.0, "visibility_timeout_s": 60.0}, seed=1)
+    sim.advance(2.0)
+    messages = list(sim.queue._deadlines)
+    assert messages
+    for msg in messages:
+        assert all(hasattr(msg, name) for name in Message.__slots__)

@@ -1,0 +1,291 @@
+"""Fused per-request handlers: the stage methods' call chains, inlined.
+
+A request crosses a dozen small methods in the stage modules (gateway,
+pub/sub, workers, cache, inference, database).  In CPython each call and
+each ``self.x.y`` lookup costs more than the arithmetic it wraps, so the
+three handlers that every request passes through are written here once
+more as straight-line code:
+
+* :meth:`FullPath.arrival` -- ``Simulation._on_arrival`` -> ``Orchestrator.offer``
+  -> ``MessageQueue.publish_received`` -> ``Orchestrator._process`` ->
+  ``ResponseCache.get`` -> ``Database.write`` or ``Inference.submit`` /
+  ``_free_server`` / ``_start``;
+* :meth:`FullPath.decode_timer` -- ``Inference._on_decode_timer`` -> ``_release``
+  -> ``Orchestrator._on_inference_done`` -> ``ResponseCache.put`` ->
+  ``Orchestrator._write`` -> ``Database.write``;
+* :meth:`FullPath.written` -- ``Orchestrator._on_written`` -> ``finish`` ->
+  ``MessageQueue.delete``;
+
+and, for ``--ideal`` (the M/M/c benchmark), :meth:`IdealPath.arrival` and
+:meth:`IdealPath.done`.
+
+They are exact inlinings: the same state changes in the same order and the
+same events pushed with the same times and tie-break numbers, so a run gives
+bit-identical results with or without them (``tests/core/test_pipeline_hotpath.py``
+runs both ways and compares).  Anything off the common path (a worker crash,
+a backlog, a full slot line, zero latencies) calls the stage method.  The
+stage modules remain the reference: change them first, then mirror the
+change here.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush, heapreplace
+from math import log as _log
+from typing import TYPE_CHECKING
+
+from inferlab.pipeline.pubsub import DONE, IN_FLIGHT, VISIBLE, Message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from inferlab.pipeline.inference import Server
+    from inferlab.pipeline.simulation import Simulation
+
+_INF = float("inf")
+_new = object.__new__
+
+
+class FullPath:
+    """The fused handlers of the full pipeline (inference by slots, not a fixed service time)."""
+
+    __slots__ = ("sim", "engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers",
+                 "busy", "cache", "entries", "inference", "busy_slots", "servers", "database", "gateway",
+                 "zipf", "prompt", "output", "_written", "_timer")
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.engine = eng = sim.engine
+        self.heap = eng.heap
+        self.counter = eng.counter
+        self.tally = sim.tally
+        self.queue = q = sim.queue
+        self.depth = q.depth
+        self.in_flight = q.in_flight
+        self.workers = w = sim.workers
+        self.busy = w.busy
+        self.cache = c = sim.cache
+        self.entries = c.entries
+        self.inference = inf = sim.inference
+        self.busy_slots = inf.busy_slots
+        self.servers = inf.servers
+        self.database = sim.database
+        self.gateway = sim.gateway
+        self.zipf = sim._zipf.sample
+        self.prompt = sim._prompt.sample
+        self.output = sim._output.sample
+        self._written = self.written
+        self._timer = self.decode_timer
+
+    def install(self) -> None:
+        """Route the arrival, decode-timer and write-done events through this object."""
+        sim = self.sim
+        sim.arrivals.on_arrival = self.arrival
+        sim.inference._decode_timer = self._timer
+        sim.workers._finish_event = self._written
+
+    # -- a request arrives (leaves the gateway) ---------------------------------------
+    def arrival(self, now: float) -> None:
+        tally = self.tally
+        tally.arrivals += 1
+        # Draw every attribute up front (see Simulation._on_arrival); no service
+        # time draw: this path only runs without a service-time override.
+        key = self.zipf()
+        prompt = self.prompt()
+        output = self.output()
+        gateway = self.gateway
+        if gateway.rate_rps is not None and not gateway.admit(now):
+            tally.rate_limited += 1
+            return
+        workers = self.workers
+        busy = self.busy
+        if busy.value >= workers.workers or self.depth.value != 0 or workers.failure_prob > 0.0:
+            # A backlog, no idle worker, or crashes to draw: the general path.
+            msg = Message(tally.arrivals, now - gateway.latency_s, key, prompt, output, 0.0)
+            if not workers.offer(msg, now):
+                tally.rejected_full += 1
+            return
+        # Message(...) without the __init__ call, born in flight (MessageQueue.publish_received).
+        msg = _new(Message)
+        msg.id = tally.arrivals
+        msg.t_arrival = now - gateway.latency_s
+        msg.key = key
+        msg.prompt_tokens = prompt
+        msg.output_tokens = output
+        msg.service_s = 0.0
+        msg.state = IN_FLIGHT
+        msg.receives = 1
+        msg.visible_since = 0.0
+        msg.deadline = 0.0
+        msg.ready_at = now
+        tally.queue_entries += 1
+        queue = self.queue
+        in_flight = self.in_flight
+        in_flight.value += 1
+        in_flight.anchor -= now
+        vt = queue.visibility_timeout_s
+        if vt is not None:
+            msg.deadline = due = now + vt
+            queue._deadlines.append(msg)
+            if not queue._checker_due:
+                queue._checker_due = True
+                heappush(self.heap, (due, 1, next(self.counter), queue._check, None))
+        busy.value += 1
+        busy.anchor -= now
+        tally.received += 1
+        # Orchestrator._process (no crash: failure_prob is 0; msg.ready_at is now)
+        if not workers.cache_enabled:
+            self.inference.submit(msg, now)
+            return
+        lat = workers.cache_latency_s
+        # ResponseCache.get
+        cache = self.cache
+        entries = self.entries
+        expiry = entries.get(key)
+        if expiry is not None:
+            if expiry > now:
+                entries.move_to_end(key)
+                cache.hits += 1
+                tally.cache_hits += 1
+                if lat > 0.0:
+                    db = self.database
+                    if db.latency_s > 0.0:
+                        # Database.write(now + lat)
+                        free_at = db._free_at
+                        start = free_at[0]
+                        issue = now + lat
+                        if start < issue:
+                            start = issue
+                        done = start + db.latency_s
+                        heapreplace(free_at, done)
+                        db.writes += 1
+                    else:
+                        done = now + lat
+                    heappush(self.heap, (done, 1, next(self.counter), self._written, msg))
+                else:
+                    workers._write(msg, now)
+                return
+            del entries[key]
+            cache.expirations += 1
+        cache.misses += 1
+        tally.cache_misses += 1
+        ready = msg.ready_at = now + lat
+        # Inference.submit -> _free_server -> _start
+        inf = self.inference
+        servers = self.servers
+        count = len(servers)
+        slots = inf.slots
+        i = inf._next_server
+        for _ in range(count):
+            server = servers[i]
+            i += 1
+            if i == count:
+                i = 0
+            if server.busy < slots:
+                inf._next_server = i
+                break
+        else:
+            inf.waiting.append(msg)
+            return
+        server.busy += 1
+        busy_slots = self.busy_slots
+        busy_slots.value += 1
+        busy_slots.anchor -= now
+        if ready < now:
+            ready = now
+        start = server.prefill_free_at
+        if start < ready:
+            start = ready
+        done = start + prompt / inf.prefill_tps
+        server.prefill_free_at = done
+        tally.prompt_tokens += prompt
+        server.joins.append((done, msg))
+        if done < server.timer_at and not server.in_timer:
+            inf._arm(server)
+
+    # -- a server's decode timer ----------------------------------------------------
+    def decode_timer(self, server: Server) -> None:
+        now = self.engine.now
+        if now != server.timer_at:
+            return  # superseded
+        inf = self.inference
+        inf._advance(server, now)
+        heap = server.heap
+        v = server.v
+        limit = v + 1e-9 * (1.0 + v)
+        server.timer_at = _INF
+        server.in_timer = True
+        if heap and heap[0][0] <= limit:
+            tally = self.tally
+            busy_slots = self.busy_slots
+            waiting = inf.waiting
+            workers = self.workers
+            cache = self.cache
+            entries = self.entries
+            db = self.database
+            eng_heap = self.heap
+            counter = self.counter
+            written = self._written
+            # Popping and releasing one at a time equals popping all first:
+            # a release touches the server heap only through _start, which
+            # appends to the joins while in_timer holds.
+            while heap and heap[0][0] <= limit:
+                msg = heappop(heap)[2]
+                server.n -= 1
+                tally.generated_tokens += msg.output_tokens
+                # Inference._release
+                server.busy -= 1
+                busy_slots.value -= 1
+                busy_slots.anchor += now
+                if waiting and server.busy < inf.slots:
+                    inf._start(server, waiting.popleft(), now)
+                # Orchestrator._on_inference_done -> ResponseCache.put
+                if workers.cache_enabled and cache.capacity > 0:
+                    ttl = cache.ttl_s
+                    key = msg.key
+                    entries[key] = now + ttl if ttl is not None else _INF
+                    entries.move_to_end(key)
+                    if len(entries) > cache.capacity:
+                        entries.popitem(last=False)
+                        cache.evictions += 1
+                # Orchestrator._write -> Database.write
+                if db.latency_s > 0.0:
+                    free_at = db._free_at
+                    start = free_at[0]
+                    if start < now:
+                        start = now
+                    done = start + db.latency_s
+                    heapreplace(free_at, done)
+                    db.writes += 1
+                    heappush(eng_heap, (done, 1, next(counter), written, msg))
+                else:
+                    db.writes += 1
+                    workers.finish(msg, now)
+        server.in_timer = False
+        inf._arm(server)
+
+    # -- the database write is done -------------------------------------------------
+    def written(self, msg: Message) -> None:
+        now = self.engine.now
+        busy = self.busy
+        busy.value -= 1
+        busy.anchor += now
+        tally = self.tally
+        # MessageQueue.delete
+        state = msg.state
+        if state == IN_FLIGHT:
+            in_flight = self.in_flight
+            in_flight.value -= 1
+            in_flight.anchor += now
+            msg.state = DONE
+            tally.completed += 1
+            tally.served_tokens += msg.output_tokens
+            self.workers.latencies.append((now - msg.t_arrival) * 1000.0)
+        elif state == VISIBLE:
+            self.queue._leave_visible(msg, now)
+            msg.state = DONE
+            tally.completed += 1
+            tally.served_tokens += msg.output_tokens
+            self.workers.latencies.append((now - msg.t_arrival) * 1000.0)
+        else:
+            tally.duplicates += 1
+        if self.depth.value > 0:
+            self.workers.pull(now)
