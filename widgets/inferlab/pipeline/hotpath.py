@@ -198,7 +198,7 @@ class FullPath:
         server.prefill_free_at = done
         tally.prompt_tokens += prompt
         server.joins.append((done, msg))
-        if done < server.timer_at and not server.in_timer:
+        if done + output * inf.min_decode_s < server.timer_at and not server.in_timer:
             inf._arm(server)
 
     # -- a server's decode timer ----------------------------------------------------

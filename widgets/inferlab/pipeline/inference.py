@@ -66,6 +66,19 @@ def per_slot_speeds(decode_tps: float, overhead: float, batched: Callable[[int],
     return speeds
 
 
+def _min_decode_s(speeds: list[float]) -> float:
+    """Least decode time per token of any request, if joins never speed others up; else 0.
+
+    With per-slot speed non-increasing in n, a new decoding slot only slows
+    the others, so a request joining at t with k tokens finishes after
+    t + k x this, and before that it can only postpone the other finishes.
+    """
+    per_slot = speeds[1:]
+    fastest = max(per_slot)
+    monotone = all(a >= b for a, b in zip(per_slot, per_slot[1:]))
+    return 1.0 / fastest if (monotone and fastest > 0.0) else 0.0
+
+
 class Server:
     """One llama-server: busy slots, prefill line, decode virtual clock."""
 
@@ -90,7 +103,7 @@ class Inference:
 
     __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
                  "waiting", "busy_slots", "on_done", "_seq", "_decode_timer",
-                 "_service_done", "unlimited", "_next_server", "_unlimited_done")
+                 "_service_done", "unlimited", "_next_server", "_unlimited_done", "min_decode_s")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
                  speeds: list[float], fixed_service: bool = False, unlimited: bool = False) -> None:
@@ -100,6 +113,7 @@ class Inference:
         self.slots = slots                # per server
         self.prefill_tps = prefill_tps
         self.speeds = speeds              # per-slot decode tokens/s by n
+        self.min_decode_s = _min_decode_s(speeds)
         self.service = fixed_service      # override: each request takes msg.service_s (s)
         self.unlimited = unlimited        # ideal mode: no slot limit at all
         self.waiting: deque[Message] = deque()
@@ -170,7 +184,10 @@ class Inference:
         # The prefill line is FIFO, so joins arrive in time order and need no
         # event of their own: the decode timer steps through them (see _next_finish).
         server.joins.append((done, msg))
-        if done < server.timer_at and not server.in_timer:
+        # A join before the timer can only postpone the finishes already
+        # timed (see _min_decode_s), so the timer moves only if the new request
+        # could itself finish first; else, if it is now early, it just re-arms.
+        if done + msg.output_tokens * self.min_decode_s < server.timer_at and not server.in_timer:
             self._arm(server)
 
     def _release(self, server: Server, msg: Message, now: float) -> None:
@@ -246,16 +263,16 @@ class Inference:
         return t + (head - v) / speeds[n]
 
     def _arm(self, server: Server) -> None:
-        """(Re)schedule the server's decode timer at its next finish.
+        """Make sure the server's decode timer fires no later than its next finish.
 
         A timer event is current only if its time is still ``server.timer_at``;
-        superseded ones are skipped when they come up.
+        superseded ones are skipped when they come up.  A timer that is now
+        early (the next finish moved later) is left alone: it fires, finds
+        nothing due and re-arms, which costs no more than a superseded event.
         """
         at = self._next_finish(server)
-        if at == server.timer_at:
-            return
-        server.timer_at = at
-        if at < _INF:
+        if at < server.timer_at:
+            server.timer_at = at
             eng = self.engine
             heappush(eng.heap, (at, 1, next(eng.counter), self._decode_timer, server))
 
@@ -288,8 +305,9 @@ class Inference:
             self._advance(server, now)
         self.prefill_tps = prefill_tps
         self.speeds = speeds
+        self.min_decode_s = _min_decode_s(speeds)
         for server in self.servers:
-            server.timer_at = -1.0  # force a new timer: the old one is at the old speed
+            server.timer_at = _INF  # force a new timer: the old one is at the old speed
             self._arm(server)
 
     def set_slots(self, slots: int) -> None:
