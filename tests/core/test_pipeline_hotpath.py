@@ -8,6 +8,13 @@ from inferlab.pipeline.pubsub import Message
 #: Configs that walk every branch of the fused handlers and their fall-backs.
 CASES = {
     "default": {"arrival_rate": 40.0},
+    "roomy": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32, "keyspace": 2000},
+    "roomy-no-db": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32, "keyspace": 2000,
+                    "db_latency_ms": 0.0},
+    "roomy-no-cache-latency": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32,
+                               "keyspace": 2000, "cache_latency_ms": 0.0},
+    "roomy-lru-ttl": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32, "keyspace": 500,
+                      "cache_size": 100, "cache_ttl_s": 3.0, "visibility_timeout_s": 5.0},
     "saturated": {"arrival_rate": 60.0, "workers": 16, "replicas": 2, "slots": 8},
     "slot-line": {"arrival_rate": 30.0, "workers": 64, "replicas": 1, "slots": 2, "decode_tps": 60.0},
     "crashes": {"arrival_rate": 30.0, "workers": 8, "worker_failure_prob": 0.2,
@@ -20,6 +27,11 @@ CASES = {
     "service-override": {"arrival_rate": 40.0, "service_dist": "exp", "service_ms": 50.0, "workers": 4},
     "ideal": {"ideal": True, "arrival_rate": 30.0, "service_dist": "exp", "service_ms": 100.0, "workers": 4},
     "bursty-spike": {"arrival_rate": 30.0, "pattern": "bursty", "spike_at_s": 10.0},
+    "diurnal": {"arrival_rate": 30.0, "pattern": "diurnal", "diurnal_period_s": 10.0},
+    "ideal-diurnal": {"ideal": True, "arrival_rate": 30.0, "pattern": "diurnal", "diurnal_period_s": 10.0,
+                      "service_dist": "exp", "service_ms": 100.0, "workers": 4},
+    "ideal-det-saturated": {"ideal": True, "arrival_rate": 45.0, "service_dist": "det", "service_ms": 100.0,
+                            "workers": 4, "queue_max_depth": 20},
 }
 
 
@@ -37,7 +49,17 @@ def run(cfg, hot, monkeypatch):
     if not cfg.get("ideal"):
         sim.set_controls(cache_enabled=True, worker_failure_prob=0.05, rate_limit_rps=25.0)
     sim.run(10.0)
-    return sim.summary(), list(sim.history)
+    cache = sim.cache
+    state = {
+        "tally": sim.tally.as_dict(),
+        "cache": (cache.hits, cache.misses, cache.evictions, cache.expirations, list(cache.entries.items())),
+        "database": (sim.database.writes, sorted(sim.database._free_at)),
+        "latency": (sim.latency.counts, sim.latency.count, sim.latency.total),
+        "queue": (sim.queue.depth.value, sim.queue.in_flight.value, sim.queue.dead_letters),
+        "servers": [(s.busy, s.n, s.v, s.prefill_free_at, len(s.joins), len(s.heap)) for s in sim.inference.servers],
+        "events": sim.engine.events,
+    }
+    return sim.summary(), list(sim.history), state
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

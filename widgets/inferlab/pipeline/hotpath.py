@@ -6,13 +6,13 @@ each ``self.x.y`` lookup costs more than the arithmetic it wraps, so the
 three handlers that every request passes through are written here once
 more as straight-line code:
 
-* :meth:`FullPath.arrival` -- ``Simulation._on_arrival`` -> ``Orchestrator.offer``
+* :meth:`FullPath.arrival` -- ``ArrivalProcess._on_event`` -> ``Simulation._on_arrival`` -> ``Orchestrator.offer``
   -> ``MessageQueue.publish_received`` -> ``Orchestrator._process`` ->
   ``ResponseCache.get`` -> ``Database.write`` or ``Inference.submit`` /
   ``_free_server`` / ``_start``;
-* :meth:`FullPath.decode_timer` -- ``Inference._on_decode_timer`` -> ``_release``
+* :meth:`FullPath.decode_timer` -- ``Inference._on_decode_timer`` -> ``_advance``, ``_release``
   -> ``Orchestrator._on_inference_done`` -> ``ResponseCache.put`` ->
-  ``Orchestrator._write`` -> ``Database.write``;
+  ``Orchestrator._write`` -> ``Database.write``, ``_arm`` -> ``_next_finish``;
 * :meth:`FullPath.written` -- ``Orchestrator._on_written`` -> ``finish`` ->
   ``MessageQueue.delete``;
 
@@ -31,7 +31,7 @@ change here.
 from __future__ import annotations
 
 from heapq import heappop, heappush, heapreplace
-from math import log as _log
+from math import log as _log, pi as _pi, sin as _sin
 from typing import TYPE_CHECKING
 
 from inferlab.pipeline.pubsub import DONE, IN_FLIGHT, VISIBLE, Message
@@ -42,17 +42,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _INF = float("inf")
 _new = object.__new__
+_TWO_PI = 2.0 * _pi
 
 
 class FullPath:
     """The fused handlers of the full pipeline (inference by slots, not a fixed service time)."""
 
-    __slots__ = ("sim", "engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers",
+    __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers",
                  "busy", "cache", "entries", "inference", "busy_slots", "servers", "database", "gateway",
-                 "zipf", "prompt", "output", "_written", "_timer")
+                 "zipf", "prompt", "output", "arrivals", "_arrival", "_written", "_timer")
 
     def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
         self.engine = eng = sim.engine
         self.heap = eng.heap
         self.counter = eng.counter
@@ -72,18 +72,36 @@ class FullPath:
         self.zipf = sim._zipf.sample
         self.prompt = sim._prompt.sample
         self.output = sim._output.sample
+        self.arrivals = sim.arrivals
+        self._arrival = self.arrival
         self._written = self.written
         self._timer = self.decode_timer
 
-    def install(self) -> None:
-        """Route the arrival, decode-timer and write-done events through this object."""
-        sim = self.sim
-        sim.arrivals.on_arrival = self.arrival
+    def install(self, sim: Simulation) -> None:
+        """Route the arrival, decode-timer and write-done events of *sim* through this object."""
+        sim.arrivals.replace_handler(self._arrival)
         sim.inference._decode_timer = self._timer
         sim.workers._finish_event = self._written
 
     # -- a request arrives (leaves the gateway) ---------------------------------------
-    def arrival(self, now: float) -> None:
+    def arrival(self, token: int) -> None:
+        # ArrivalProcess._on_event: schedule the next candidate, then this one.
+        arr = self.arrivals
+        if token != arr._token:
+            return  # superseded by a rate change
+        now = self.engine.now
+        rand = arr._random
+        if arr._thin:
+            a = arr.amplitude
+            accept = rand() * (1.0 + a) < 1.0 + a * _sin(_TWO_PI * now / arr.period_s)
+        else:
+            accept = True
+        arr._unit_left = left = -_log(1.0 - rand())  # expovariate(1), inlined
+        arr._t_sched = now
+        heappush(self.heap, (now + left / arr._rate, 1, next(self.counter), self._arrival, token))
+        if not accept:
+            return
+        # Simulation._on_arrival
         tally = self.tally
         tally.arrivals += 1
         # Draw every attribute up front (see Simulation._on_arrival); no service
@@ -189,9 +207,7 @@ class FullPath:
         busy_slots = self.busy_slots
         busy_slots.value += 1
         busy_slots.anchor -= now
-        if ready < now:
-            ready = now
-        start = server.prefill_free_at
+        start = server.prefill_free_at  # (ready = now + lat is never before now)
         if start < ready:
             start = ready
         done = start + prompt / inf.prefill_tps
@@ -207,9 +223,22 @@ class FullPath:
         if now != server.timer_at:
             return  # superseded
         inf = self.inference
-        inf._advance(server, now)
+        speeds = inf.speeds
         heap = server.heap
-        v = server.v
+        # Inference._advance
+        joins = server.joins
+        v, n, t = server.v, server.n, server.t_last
+        while joins and joins[0][0] <= now:
+            tj, msg = joins.popleft()
+            if n:
+                v += speeds[n] * (tj - t)
+            t = tj
+            n += 1
+            inf._seq += 1
+            heappush(heap, (v + msg.output_tokens, inf._seq, msg))
+        if n:
+            v += speeds[n] * (now - t)
+        server.v, server.n, server.t_last = v, n, now
         limit = v + 1e-9 * (1.0 + v)
         server.timer_at = _INF
         server.in_timer = True
@@ -260,7 +289,28 @@ class FullPath:
                     db.writes += 1
                     workers.finish(msg, now)
         server.in_timer = False
-        inf._arm(server)
+        # Inference._arm -> _next_finish (the timer is unset: any finite time is a new one)
+        speeds = inf.speeds
+        v, n, t = server.v, server.n, now
+        head = heap[0][0] if heap else _INF
+        at = _INF
+        for tj, msg in server.joins:
+            if n and head - v <= speeds[n] * (tj - t):
+                at = t + (head - v) / speeds[n]
+                break
+            if n:
+                v += speeds[n] * (tj - t)
+            t = tj
+            n += 1
+            joined = v + msg.output_tokens
+            if joined < head:
+                head = joined
+        else:
+            if head != _INF:
+                at = t + (head - v) / speeds[n]
+        if at < _INF:
+            server.timer_at = at
+            heappush(self.heap, (at, 1, next(self.counter), self._timer, server))
 
     # -- the database write is done -------------------------------------------------
     def written(self, msg: Message) -> None:
@@ -289,3 +339,132 @@ class FullPath:
             tally.duplicates += 1
         if self.depth.value > 0:
             self.workers.pull(now)
+
+
+class IdealPath:
+    """The fused handlers of ``--ideal`` mode, a plain M/M/c or M/D/c queue (the benchmark path).
+
+    Ideal mode never has a rate limit, gateway latency, cache, worker
+    failures, visibility timeout or slot limit (``set_controls`` leaves those
+    alone), so the request's path reduces to the lines here.
+    """
+
+    __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers", "busy",
+                 "busy_slots", "arrivals", "service_mean_s", "service_exp", "service_random",
+                 "_arrival", "_done")
+
+    def __init__(self, sim: Simulation) -> None:
+        self.engine = eng = sim.engine
+        self.heap = eng.heap
+        self.counter = eng.counter
+        self.tally = sim.tally
+        self.queue = q = sim.queue
+        self.depth = q.depth
+        self.in_flight = q.in_flight
+        self.workers = w = sim.workers
+        self.busy = w.busy
+        self.busy_slots = sim.inference.busy_slots
+        self.arrivals = sim.arrivals
+        self.service_mean_s = sim._service_mean_s
+        self.service_exp = sim._service_exp
+        self.service_random = sim._service_random
+        self._arrival = self.arrival
+        self._done = self.done
+
+    def install(self, sim: Simulation) -> None:
+        """Route the arrival and service-done events of *sim* through this object."""
+        sim.arrivals.replace_handler(self._arrival)
+        sim.inference._unlimited_done = self._done
+
+    def arrival(self, token: int) -> None:
+        """``ArrivalProcess._on_event`` -> ``Simulation._on_arrival`` -> ``Orchestrator.offer``
+        -> ``_process`` -> ``Inference.submit``."""
+        # ArrivalProcess._on_event, as in FullPath.arrival.
+        arr = self.arrivals
+        if token != arr._token:
+            return
+        now = self.engine.now
+        rand = arr._random
+        if arr._thin:
+            a = arr.amplitude
+            accept = rand() * (1.0 + a) < 1.0 + a * _sin(_TWO_PI * now / arr.period_s)
+        else:
+            accept = True
+        arr._unit_left = left = -_log(1.0 - rand())
+        arr._t_sched = now
+        heappush(self.heap, (now + left / arr._rate, 1, next(self.counter), self._arrival, token))
+        if not accept:
+            return
+        tally = self.tally
+        tally.arrivals += 1
+        service = self.service_mean_s
+        if self.service_exp:
+            service *= -_log(1.0 - self.service_random())  # expovariate, inlined
+        msg = Message(tally.arrivals, now, 1, 1, 1, service)
+        workers = self.workers
+        busy = self.busy
+        queue = self.queue
+        if busy.value < workers.workers and self.depth.value == 0:
+            # MessageQueue.publish_received (no visibility timeout in ideal mode)
+            tally.queue_entries += 1
+            msg.state = IN_FLIGHT
+            msg.receives = 1
+            in_flight = self.in_flight
+            in_flight.value += 1
+            in_flight.anchor -= now
+            busy.value += 1
+            busy.anchor -= now
+            tally.received += 1
+            msg.ready_at = now
+            slots = self.busy_slots
+            slots.value += 1
+            slots.anchor -= now
+            heappush(self.heap, (now + service, 1, next(self.counter), self._done, msg))
+        elif not queue.publish(msg, now):
+            tally.rejected_full += 1
+
+    def done(self, msg: Message) -> None:
+        """``Inference._on_unlimited_done`` -> ``Orchestrator.finish`` -> ``MessageQueue.delete``,
+        then ``pull`` -> ``_process`` -> ``Inference.submit`` for the backlog."""
+        now = self.engine.now
+        tally = self.tally
+        tally.generated_tokens += msg.output_tokens
+        slots = self.busy_slots
+        slots.value -= 1
+        slots.anchor += now
+        busy = self.busy
+        busy.value -= 1
+        busy.anchor += now
+        queue = self.queue
+        if msg.state == IN_FLIGHT:
+            in_flight = self.in_flight
+            in_flight.value -= 1
+            in_flight.anchor += now
+            msg.state = DONE
+            first = True
+        else:
+            first = queue.delete(msg, now)
+        workers = self.workers
+        if first:
+            tally.completed += 1
+            tally.served_tokens += msg.output_tokens
+            workers.latencies.append((now - msg.t_arrival) * 1000.0)
+        else:
+            tally.duplicates += 1
+        depth = self.depth
+        if depth.value > 0:
+            heap = self.heap
+            counter = self.counter
+            receive = queue.receive
+            done = self._done
+            while busy.value < workers.workers and depth.value > 0:
+                msg = receive(now)
+                if msg is None:  # pragma: no cover - depth > 0 guarantees a visible message
+                    break
+                busy.value += 1
+                busy.anchor -= now
+                tally.received += 1
+                msg.ready_at = now
+                slots.value += 1
+                slots.anchor -= now
+                heappush(heap, (now + msg.service_s, 1, next(counter), done, msg))

@@ -105,7 +105,7 @@ class LatencyHistogram:
     _FLOOR = 1e-6  # ms; values below share bucket "floor"
 
     def __init__(self) -> None:
-        self.counts: dict[int, int] = {}
+        self.counts: _Bag[int] = _Bag()  # bucket -> count
         self.count = 0
         self.total = 0.0
         self.low = math.inf
@@ -134,8 +134,7 @@ class LatencyHistogram:
         low, high = min(values), max(values)
         if low > floor:
             # The bucket of every value, counted in C: same buckets as the loop below.
-            for b, c in _Bag(map(int, map(mul, map(log, values), repeat(k)))).items():
-                counts[b] = counts.get(b, 0) + c
+            counts.update(map(int, map(mul, map(log, values), repeat(k))))
         else:
             for value in values:
                 b = int(log(value) * k) if value > floor else -10**9
@@ -149,7 +148,7 @@ class LatencyHistogram:
 
     def copy(self) -> "LatencyHistogram":
         other = LatencyHistogram()
-        other.counts = dict(self.counts)
+        other.counts = _Bag(self.counts)
         other.count, other.total, other.low, other.high = self.count, self.total, self.low, self.high
         return other
 

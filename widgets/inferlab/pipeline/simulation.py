@@ -32,7 +32,7 @@ from inferlab.pipeline.config import Config, make_config, replace_controls, to_d
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.gateway import Gateway
-from inferlab.pipeline.hotpath import FullPath
+from inferlab.pipeline.hotpath import FullPath, IdealPath
 from inferlab.pipeline.inference import Inference
 from inferlab.pipeline.metrics import Counter, LatencyHistogram, Level, Tally, percentile, ratio
 from inferlab.pipeline.pubsub import DONE, IN_FLIGHT, Message, MessageQueue
@@ -98,12 +98,8 @@ class Simulation:
                                None if ideal else cfg.rate_limit_rps, cfg.rate_limit_burst)
         self.queue.on_dead = self._on_dead
         if ideal:
-            # No cache and no database latency, ever: answers go straight to the
-            # worker's finish step (one call fewer on the M/M/c path).
+            # No cache and no database, ever: answers go straight to the worker's finish step.
             self.inference.on_done = self.workers.finish
-            # ... and the completion event itself runs _on_ideal_done (which
-            # inlines Inference._on_unlimited_done and Orchestrator.finish).
-            self.inference._unlimited_done = self._on_ideal_done
         self._interval_latencies: list[float] = []  # completions this interval, ms
         self.workers.record_to(self._interval_latencies)
         self._offer = self.workers.offer  # bound once: called for every request
@@ -121,15 +117,18 @@ class Simulation:
         self._output_sample = self._output.sample
         self.arrivals = ArrivalProcess(
             engine, streams["arrivals"], streams["bursts"],
-            self._on_arrival_ideal if cfg.ideal else self._on_arrival,
+            self._on_arrival,
             rate=cfg.arrival_rate, pattern=cfg.pattern, amplitude=cfg.diurnal_amplitude,
             period_s=cfg.diurnal_period_s, burst_multiplier=cfg.burst_multiplier,
             burst_mean_s=cfg.burst_mean_s, calm_mean_s=cfg.calm_mean_s,
         )
         if cfg.spike_at_s is not None:
             engine.schedule_at(cfg.spike_at_s, self._scheduled_spike)
-        if self.HOT_PATH and not ideal and cfg.service_dist is None:
-            FullPath(self).install()
+        if self.HOT_PATH:
+            if ideal:
+                IdealPath(self).install(self)
+            elif cfg.service_dist is None:
+                FullPath(self).install(self)
         # Measurement state.
         self.latency = LatencyHistogram()          # whole run, ms
         self._prev_tally = tally.as_dict()
@@ -149,10 +148,14 @@ class Simulation:
         tally = self.tally
         tally.arrivals += 1
         # Draw every attribute of the request up front, so the k-th request is
-        # the same whatever the controls decide about it.
-        key = self._zipf_sample()
-        prompt = self._prompt_sample()
-        output = self._output_sample()
+        # the same whatever the controls decide about it.  (--ideal has no
+        # cache and no token model: one key, one token each way.)
+        if self._ideal:
+            key = prompt = output = 1
+        else:
+            key = self._zipf_sample()
+            prompt = self._prompt_sample()
+            output = self._output_sample()
         service = self._service_mean_s
         if self._service_exp:
             service *= -_log(1.0 - self._service_random())  # expovariate, inlined
@@ -163,91 +166,6 @@ class Simulation:
         msg = Message(tally.arrivals, now - gateway.latency_s, key, prompt, output, service)
         if not self._offer(msg, now):
             tally.rejected_full += 1
-
-    def _on_arrival_ideal(self, now: float) -> None:
-        """:meth:`_on_arrival` for ``--ideal`` (the M/M/c benchmark path).
-
-        Ideal mode never has a rate limit, gateway latency, cache, worker
-        failures or a slot limit (``set_controls`` leaves those alone), so
-        ``Orchestrator.offer`` -> ``_process`` -> ``Inference.submit`` reduce to
-        the lines inlined here; the events and their order are unchanged.
-        """
-        tally = self.tally
-        tally.arrivals += 1
-        service = self._service_mean_s
-        if self._service_exp:
-            service *= -_log(1.0 - self._service_random())  # expovariate, inlined
-        msg = Message(tally.arrivals, now, 1, 1, 1, service)
-        workers = self.workers
-        busy = workers.busy
-        queue = self.queue
-        if busy.value < workers.workers and queue.depth.value == 0:
-            queue.publish_received(msg, now)
-            busy.value += 1
-            busy.anchor -= now
-            tally.received += 1
-            msg.ready_at = now
-            inference = self.inference
-            slots = inference.busy_slots
-            slots.value += 1
-            slots.anchor -= now
-            eng = self.engine
-            heappush(eng.heap, (now + service, 1, next(eng.counter), inference._unlimited_done, msg))
-        elif not queue.publish(msg, now):
-            tally.rejected_full += 1
-
-    def _on_ideal_done(self, msg: Message) -> None:
-        """A request's service ends in ``--ideal`` mode (the M/M/c benchmark path).
-
-        ``Inference._on_unlimited_done`` then ``Orchestrator.finish`` (with
-        ``MessageQueue.delete`` for the in-flight case and ``pull`` for the
-        backlog), inlined; same effects and events in the same order.
-        """
-        now = self.engine.now
-        tally = self.tally
-        tally.generated_tokens += msg.output_tokens
-        slots = self.inference.busy_slots
-        slots.value -= 1
-        slots.anchor += now
-        workers = self.workers
-        busy = workers.busy
-        busy.value -= 1
-        busy.anchor += now
-        queue = self.queue
-        if msg.state == IN_FLIGHT:
-            in_flight = queue.in_flight
-            in_flight.value -= 1
-            in_flight.anchor += now
-            msg.state = DONE
-            first = True
-        else:
-            first = queue.delete(msg, now)
-        if first:
-            tally.completed += 1
-            tally.served_tokens += msg.output_tokens
-            workers.latencies.append((now - msg.t_arrival) * 1000.0)
-        else:
-            tally.duplicates += 1
-        if queue.depth.value > 0:
-            # Orchestrator.pull -> _process -> Inference.submit, inlined as in
-            # _on_arrival_ideal.
-            eng = self.engine
-            heap = eng.heap
-            counter = eng.counter
-            receive = queue.receive
-            depth = queue.depth
-            done = self.inference._unlimited_done
-            while busy.value < workers.workers and depth.value > 0:
-                msg = receive(now)
-                if msg is None:  # pragma: no cover - depth > 0 guarantees a visible message
-                    break
-                busy.value += 1
-                busy.anchor -= now
-                tally.received += 1
-                msg.ready_at = now
-                slots.value += 1
-                slots.anchor -= now
-                heappush(heap, (now + msg.service_s, 1, next(counter), done, msg))
 
     def _on_dead(self, msg: Message, now: float) -> None:
         """A message went to the dead-letter queue (a hook for tests and widgets)."""
