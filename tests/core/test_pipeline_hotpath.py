@@ -77,3 +77,40 @@ def test_messages_born_on_the_hot_path_have_every_field(monkeypatch):
     assert messages
     for msg in messages:
         assert all(hasattr(msg, name) for name in Message.__slots__)
+
+
+def close(a, b, path="") -> list[str]:
+    """Paths where *a* and *b* differ beyond float rounding ("events" aside)."""
+    if isinstance(a, dict):
+        return [p for k in a if k != "events" for p in close(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, (list, tuple)):
+        if len(a) != len(b):
+            return [path]
+        return [p for i, (x, y) in enumerate(zip(a, b)) for p in close(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if a == pytest.approx(b, rel=1e-9, abs=1e-9) else [path]
+    return [] if a == b else [path]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("hot", [True, False])
+def test_deferred_write_completions_change_nothing_but_the_event_count(name, hot, monkeypatch):
+    from inferlab.pipeline.workers import Orchestrator
+
+    monkeypatch.setattr(Orchestrator, "DEFER", True)
+    deferred = run(CASES[name], hot, monkeypatch)
+    monkeypatch.setattr(Orchestrator, "DEFER", False)
+    scheduled = run(CASES[name], hot, monkeypatch)
+    summary, history, state = deferred
+    assert close(summary, scheduled[0]) == []
+    assert close(history, scheduled[1]) == []
+    assert close({k: v for k, v in state.items() if k != "events"},
+                 {k: v for k, v in scheduled[2].items() if k != "events"}) == []
+    assert state["events"] <= scheduled[2]["events"]
+
+
+def test_deferring_saves_an_event_per_answer_when_there_is_no_backlog():
+    sim = Simulation(CASES["roomy"], seed=7)
+    summary = sim.run(20.0)
+    assert summary["queue_depth_end"] == 0 and summary["completed"] > 500
+    assert summary["events"] < 2.2 * summary["arrivals"]  # arrival + decode finish, no write events

@@ -75,3 +75,33 @@ def test_zero_latencies_finish_inline():
     c.put(1, 0.0)
     orch.offer(m(1, key=1), 0.0)
     assert tally.completed == 1 and lat == [0.0]
+
+
+@pytest.mark.parametrize("defer", [True, False])
+def test_redelivery_behind_busy_workers_is_pulled_when_a_write_ends(defer, monkeypatch):
+    """A backlog that forms while write completions are deferred (workers.py) is pulled on time."""
+    monkeypatch.setattr(Orchestrator, "DEFER", defer)
+    eng, tally, q, c, orch, lat = make(workers=2, failure_prob=1.0, db_latency_s=0.8, vt=1.0)
+    seen = []  # event times, which must never go back
+
+    def watch(handler):
+        return lambda arg: (seen.append(eng.now), handler(arg))
+
+    q._check = watch(q._check)
+    orch._finish_event = watch(orch._finish_event)
+    orch.inference._decode_timer = watch(orch.inference._decode_timer)
+    c.put(1, 0.0)
+    first = Message(1, 0.0, 2, 1, 1, 0.0)
+    orch.offer(first, 0.0)  # the worker crashes: invisible until t = 1
+    orch.failure_prob = 0.0
+    eng.run(0.5, 1000)
+    orch.offer(Message(2, 0.5, 1, 100, 10, 0.0), 0.5)  # cache hits: the two workers are busy
+    eng.run(0.6, 1000)                                  # until their writes end at 1.301 and 1.401
+    orch.offer(Message(3, 0.6, 1, 100, 10, 0.0), 0.6)
+    eng.run(1.2, 1000)
+    assert q.depth.value == 1 and tally.redeliveries == 1  # no idle worker at t = 1
+    eng.run(10.0, 1000)
+    # Pulled at 1.301; lookup 1 ms, prefill 1 ms, decode 0.1 s, write 0.8 s.
+    assert first.state == DONE and tally.completed == 3
+    assert sorted(lat) == pytest.approx([801.0, 801.0, 1000.0 * (1.301 + 0.001 + 0.001 + 0.1 + 0.8)])
+    assert seen == sorted(seen)

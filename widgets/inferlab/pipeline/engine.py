@@ -10,6 +10,12 @@ one event to one tuple, one ``heappush`` and one ``heappop``.
 Cancellation is lazy: a handler that may have been superseded carries a token
 and ignores itself when the token no longer matches (see the callers).
 
+A component may also keep effects that no event can observe before they are
+due in a side list of its own instead of the agenda (``workers.py`` does so
+for database-write completions); it registers a hook in ``settle_hooks``,
+which :meth:`run` and :meth:`step` call with the clock when they return, so
+the state is current whenever control leaves the engine.
+
 Times are in seconds of simulated time.
 """
 
@@ -29,7 +35,7 @@ Action = Callable[[Any], None]
 class Engine:
     """Discrete-event clock and agenda with an event budget per :meth:`run`."""
 
-    __slots__ = ("now", "heap", "counter", "events")
+    __slots__ = ("now", "heap", "counter", "events", "settle_hooks")
 
     def __init__(self, start: float = 0.0) -> None:
         self.now = float(start)
@@ -39,6 +45,8 @@ class Engine:
         self.counter = itertools.count()
         #: Events processed so far (over the engine's whole life).
         self.events = 0
+        #: Called as ``hook(now)`` when run() or step() returns (see the module docstring).
+        self.settle_hooks: list[Callable[[float], None]] = []
 
     def schedule(self, delay: float, action: Action, arg: Any = None, priority: int = NORMAL) -> None:
         """Run ``action(arg)`` *delay* seconds from now."""
@@ -64,6 +72,8 @@ class Engine:
         self.now = time
         self.events += 1
         action(arg)
+        for hook in self.settle_hooks:
+            hook(time)
 
     def run(self, until: float, max_events: int) -> bool:
         """Process events with time <= *until*, at most *max_events* of them.
@@ -95,4 +105,6 @@ class Engine:
             self.events += n
         if not truncated:
             self.now = until
+        for hook in self.settle_hooks:
+            hook(self.now)
         return truncated

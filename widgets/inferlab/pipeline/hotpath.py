@@ -13,8 +13,8 @@ more as straight-line code:
 * :meth:`FullPath.decode_timer` -- ``Inference._on_decode_timer`` -> ``_advance``, ``_release``
   -> ``Orchestrator._on_inference_done`` -> ``ResponseCache.put`` ->
   ``Orchestrator._write`` -> ``Database.write``, ``_arm`` -> ``_next_finish``;
-* :meth:`FullPath.written` -- ``Orchestrator._on_written`` -> ``finish`` ->
-  ``MessageQueue.delete``;
+* :meth:`FullPath.settle` -- ``Orchestrator.settle`` -> ``_complete`` ->
+  ``MessageQueue.delete`` (deferred write completions, see ``workers.py``);
 
 and, for ``--ideal`` (the M/M/c benchmark), :meth:`IdealPath.arrival` and
 :meth:`IdealPath.done`.
@@ -50,7 +50,7 @@ class FullPath:
 
     __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers",
                  "busy", "cache", "entries", "inference", "busy_slots", "servers", "database", "gateway",
-                 "zipf", "prompt", "output", "arrivals", "_arrival", "_written", "_timer")
+                 "zipf", "prompt", "output", "arrivals", "pending", "_arrival", "_written", "_timer")
 
     def __init__(self, sim: Simulation) -> None:
         self.engine = eng = sim.engine
@@ -74,14 +74,15 @@ class FullPath:
         self.output = sim._output.sample
         self.arrivals = sim.arrivals
         self._arrival = self.arrival
-        self._written = self.written
+        self.pending = w.pending
+        self._written = w._finish_event
         self._timer = self.decode_timer
 
     def install(self, sim: Simulation) -> None:
         """Route the arrival, decode-timer and write-done events of *sim* through this object."""
         sim.arrivals.replace_handler(self._arrival)
         sim.inference._decode_timer = self._timer
-        sim.workers._finish_event = self._written
+        sim.workers._settle = self.settle
 
     # -- a request arrives (leaves the gateway) ---------------------------------------
     def arrival(self, token: int) -> None:
@@ -114,6 +115,9 @@ class FullPath:
             tally.rate_limited += 1
             return
         workers = self.workers
+        pending = self.pending
+        if pending and pending[0][0] <= now:
+            self.settle(now)  # Orchestrator.offer settles first
         busy = self.busy
         if busy.value >= workers.workers or self.depth.value != 0 or workers.failure_prob > 0.0:
             # A backlog, no idle worker, or crashes to draw: the general path.
@@ -177,7 +181,11 @@ class FullPath:
                         db.writes += 1
                     else:
                         done = now + lat
-                    heappush(self.heap, (done, 1, next(self.counter), self._written, msg))
+                    # Orchestrator._book (no backlog here: deferred unless DEFER is off)
+                    if workers._defer:
+                        heappush(pending, (done, next(self.counter), msg))
+                    else:
+                        heappush(self.heap, (done, 1, next(self.counter), self._written, msg))
                 else:
                     workers._write(msg, now)
                 return
@@ -253,6 +261,9 @@ class FullPath:
             eng_heap = self.heap
             counter = self.counter
             written = self._written
+            pending = self.pending
+            depth = self.depth
+            defer = workers._defer
             # Popping and releasing one at a time equals popping all first:
             # a release touches the server heap only through _start, which
             # appends to the joins while in_timer holds.
@@ -284,7 +295,11 @@ class FullPath:
                     done = start + db.latency_s
                     heapreplace(free_at, done)
                     db.writes += 1
-                    heappush(eng_heap, (done, 1, next(counter), written, msg))
+                    # Orchestrator._book
+                    if defer and depth.value == 0:
+                        heappush(pending, (done, next(counter), msg))
+                    else:
+                        heappush(eng_heap, (done, 1, next(counter), written, msg))
                 else:
                     db.writes += 1
                     workers.finish(msg, now)
@@ -312,33 +327,37 @@ class FullPath:
             server.timer_at = at
             heappush(self.heap, (at, 1, next(self.counter), self._timer, server))
 
-    # -- the database write is done -------------------------------------------------
-    def written(self, msg: Message) -> None:
-        now = self.engine.now
+    # -- deferred write completions ---------------------------------------------------
+    def settle(self, now: float) -> None:
+        """Apply the deferred completions due by *now*, each at its own time (see ``workers.py``)."""
+        pending = self.pending
         busy = self.busy
-        busy.value -= 1
-        busy.anchor += now
         tally = self.tally
-        # MessageQueue.delete
-        state = msg.state
-        if state == IN_FLIGHT:
-            in_flight = self.in_flight
-            in_flight.value -= 1
-            in_flight.anchor += now
-            msg.state = DONE
-            tally.completed += 1
-            tally.served_tokens += msg.output_tokens
-            self.workers.latencies.append((now - msg.t_arrival) * 1000.0)
-        elif state == VISIBLE:
-            self.queue._leave_visible(msg, now)
-            msg.state = DONE
-            tally.completed += 1
-            tally.served_tokens += msg.output_tokens
-            self.workers.latencies.append((now - msg.t_arrival) * 1000.0)
-        else:
-            tally.duplicates += 1
-        if self.depth.value > 0:
-            self.workers.pull(now)
+        in_flight = self.in_flight
+        latencies = self.workers.latencies
+        while pending and pending[0][0] <= now:
+            done, _, msg = heappop(pending)
+            # Orchestrator._complete -> MessageQueue.delete
+            busy.value -= 1
+            busy.anchor += done
+            state = msg.state
+            if state == IN_FLIGHT:
+                in_flight.value -= 1
+                in_flight.anchor += done
+                msg.state = DONE
+                tally.completed += 1
+                tally.served_tokens += msg.output_tokens
+                latencies.append((done - msg.t_arrival) * 1000.0)
+            elif state == VISIBLE:  # pragma: no cover - a visible message means a backlog: nothing is deferred
+                self.queue._leave_visible(msg, done)
+                msg.state = DONE
+                tally.completed += 1
+                tally.served_tokens += msg.output_tokens
+                latencies.append((done - msg.t_arrival) * 1000.0)
+            else:
+                tally.duplicates += 1
+            if self.depth.value > 0:  # pragma: no cover - as above
+                self.workers.pull(done)
 
 
 class IdealPath:

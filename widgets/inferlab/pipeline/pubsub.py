@@ -57,7 +57,7 @@ class MessageQueue:
 
     __slots__ = ("engine", "tally", "visible", "depth", "in_flight",
                  "visibility_timeout_s", "max_receives", "max_depth",
-                 "_since_sum", "_deadlines", "_checker_due", "on_visible", "on_dead",
+                 "_since_sum", "_deadlines", "_checker_due", "on_visible", "on_dead", "on_check",
                  "dead_letters", "_check")
 
     def __init__(self, engine: Engine, tally: Tally, *,
@@ -79,6 +79,8 @@ class MessageQueue:
         self._checker_due = False
         self.on_visible: Callable[[float], None] = lambda now: None
         self.on_dead: Callable[[Message, float], None] = lambda msg, now: None
+        #: Called with the clock before deadlines are checked (the workers settle deferred deletes).
+        self.on_check: Callable[[float], None] = lambda now: None
         self.dead_letters = 0
         self._check = self._check_deadlines
 
@@ -185,6 +187,7 @@ class MessageQueue:
     def _check_deadlines(self, _: object) -> None:
         """Expire every in-flight receive whose visibility timeout has passed."""
         now = self.engine.now
+        self.on_check(now)
         deadlines = self._deadlines
         woke = False
         while deadlines:

@@ -17,12 +17,25 @@ An idle worker receives the oldest visible message, then
 
 The worker is busy from the receive to the end of the database write.
 Scaling down lets busy workers finish; they just do not pull again.
+
+Deferred write completions.  A completion (the write is done: the worker is
+free, the message deleted, the answer counted) is known in advance, and while
+there is no backlog nothing can observe it before the next arrival, visibility
+check or return of control from the engine: no idle worker is waiting for
+work it might pull.  So while the backlog is empty a completion is not an
+event but an entry in ``pending``, and :meth:`Orchestrator.settle` applies the
+entries due, each at its own time, before anything that could tell the
+difference (an arrival, a deadline check, another completion, any pull, and
+the engine's return).  When a backlog forms, the freed workers must pull from
+it at their own times, so the pending entries become events then.  The
+results are those of one event per completion (the event budget just goes
+further).  ``DEFER = False`` turns this off, for the tests that compare.
 """
 
 from __future__ import annotations
 
 import random
-from heapq import heappush
+from heapq import heappop, heappush
 
 from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
@@ -37,7 +50,10 @@ class Orchestrator:
 
     __slots__ = ("engine", "tally", "queue", "cache", "inference", "database", "rng", "workers",
                  "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies", "_submit",
-                 "_finish_event")
+                 "_finish_event", "pending", "_settle", "_defer")
+
+    #: Keep write completions out of the event agenda while there is no backlog (see the module docstring).
+    DEFER = True
 
     def __init__(self, engine: Engine, tally: Tally, queue: MessageQueue, cache: ResponseCache,
                  inference: Inference, database: Database, rng: random.Random, *, workers: int,
@@ -57,8 +73,14 @@ class Orchestrator:
         self.latencies: list[float] = []       # ms, client send to answer, appended per completion
         self._finish_event = self._on_written
         self._submit = inference.submit  # bound once: called for every message
+        #: Deferred completions: a heap of (time, tie-break, message).
+        self.pending: list[tuple[float, int, Message]] = []
+        self._defer = self.DEFER
+        self._settle = self.settle  # hotpath.FullPath puts its fused equivalent here
         inference.on_done = self._on_inference_done
         queue.on_visible = self.pull
+        queue.on_check = self._settle_hook
+        engine.settle_hooks.append(self._settle_hook)
 
     def record_to(self, latencies: list[float]) -> None:
         """Append each answer's latency (ms, client send to database write done) to *latencies*."""
@@ -70,6 +92,9 @@ class Orchestrator:
         Idle workers always hold the backlog at zero, so a message that finds
         one is received on the spot.
         """
+        pending = self.pending
+        if pending and pending[0][0] <= now:
+            self._settle(now)
         busy = self.busy
         if busy.value < self.workers and self.queue.depth.value == 0:
             self.queue.publish_received(msg, now)
@@ -78,11 +103,20 @@ class Orchestrator:
             self.tally.received += 1
             self._process(msg, now)
             return True
-        return self.queue.publish(msg, now)
+        accepted = self.queue.publish(msg, now)
+        if pending:
+            self._undefer()  # a backlog formed
+        return accepted
 
     def pull(self, now: float) -> None:
         """Idle workers receive visible messages until one side runs out."""
         queue = self.queue
+        pending = self.pending
+        if pending:
+            if pending[0][0] <= now:
+                self._settle(now)
+            if queue.depth.value > 0:
+                self._undefer()  # a backlog formed (a redelivery)
         busy = self.busy
         tally = self.tally
         while busy.value < self.workers and queue.depth.value > 0:
@@ -112,9 +146,7 @@ class Orchestrator:
                 # event per hit; it can only reorder writes issued within one
                 # cache round trip of each other, and only on a saturated pool).
                 db = self.database
-                eng = self.engine
-                done = db.write(now + lat) if db.latency_s > 0.0 else now + lat
-                heappush(eng.heap, (done, 1, next(eng.counter), self._finish_event, msg))
+                self._book(db.write(now + lat) if db.latency_s > 0.0 else now + lat, msg)
             else:
                 self._write(msg, now)
         else:
@@ -133,17 +165,49 @@ class Orchestrator:
     def _write(self, msg: Message, now: float) -> None:
         db = self.database
         if db.latency_s > 0.0:
-            eng = self.engine
-            heappush(eng.heap, (db.write(now), 1, next(eng.counter), self._finish_event, msg))
+            self._book(db.write(now), msg)
         else:
             db.writes += 1
             self.finish(msg, now)
+
+    def _book(self, done: float, msg: Message) -> None:
+        """The write of *msg* completes at *done*: defer that while there is no backlog, else schedule it."""
+        eng = self.engine
+        if self._defer and self.queue.depth.value == 0:
+            heappush(self.pending, (done, next(eng.counter), msg))
+        else:
+            heappush(eng.heap, (done, 1, next(eng.counter), self._finish_event, msg))
+
+    def settle(self, now: float) -> None:
+        """Apply the deferred completions due by *now*, in time order, each at its own time."""
+        pending = self.pending
+        while pending and pending[0][0] <= now:
+            done, _, msg = heappop(pending)
+            self._complete(msg, done)
+
+    def _settle_hook(self, now: float) -> None:
+        self._settle(now)
+
+    def _undefer(self) -> None:
+        """A backlog formed: each deferred completion becomes an event, to pull from it at its own time."""
+        eng = self.engine
+        heap = eng.heap
+        event = self._finish_event
+        for done, seq, msg in self.pending:
+            heappush(heap, (done, 1, seq, event, msg))
+        self.pending.clear()
 
     def _on_written(self, msg: Message) -> None:
         self.finish(msg, self.engine.now)
 
     def finish(self, msg: Message, now: float) -> None:
         """The result is stored: delete the message (first completion answers the client)."""
+        pending = self.pending
+        if pending and pending[0][0] <= now:
+            self._settle(now)  # earlier completions first
+        self._complete(msg, now)
+
+    def _complete(self, msg: Message, now: float) -> None:
         tally = self.tally
         busy = self.busy
         busy.value -= 1
