@@ -13,6 +13,8 @@ CASES = {
                     "db_latency_ms": 0.0},
     "roomy-no-cache-latency": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32,
                                "keyspace": 2000, "cache_latency_ms": 0.0},
+    "roomy-fixed-tokens-zipf-1": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32,
+                                  "prompt_tokens_cv": 0.0, "output_tokens_cv": 0.0, "zipf_s": 1.0},
     "roomy-lru-ttl": {"arrival_rate": 60.0, "workers": 512, "replicas": 16, "slots": 32, "keyspace": 500,
                       "cache_size": 100, "cache_ttl_s": 3.0, "visibility_timeout_s": 5.0},
     "saturated": {"arrival_rate": 60.0, "workers": 16, "replicas": 2, "slots": 8},

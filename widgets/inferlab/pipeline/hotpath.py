@@ -35,6 +35,7 @@ from math import log as _log, pi as _pi, sin as _sin
 from typing import TYPE_CHECKING
 
 from inferlab.pipeline.pubsub import DONE, IN_FLIGHT, VISIBLE, Message
+from inferlab.pipeline.random_streams import QUANTILE_POINTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from inferlab.pipeline.inference import Server
@@ -50,7 +51,9 @@ class FullPath:
 
     __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers",
                  "busy", "cache", "entries", "inference", "busy_slots", "servers", "database", "gateway",
-                 "zipf", "prompt", "output", "arrivals", "pending", "_arrival", "_written", "_timer")
+                 "zipf", "zipf_rand", "zipf_consts", "prompt", "prompt_rand", "prompt_cells", "prompt_at",
+                 "output", "output_rand", "output_cells", "output_at", "arrivals", "pending", "_arrival",
+                 "_written", "_timer")
 
     def __init__(self, sim: Simulation) -> None:
         self.engine = eng = sim.engine
@@ -69,9 +72,20 @@ class FullPath:
         self.servers = inf.servers
         self.database = sim.database
         self.gateway = sim.gateway
-        self.zipf = sim._zipf.sample
-        self.prompt = sim._prompt.sample
-        self.output = sim._output.sample
+        zipf, prompt, output = sim._zipf, sim._prompt, sim._output
+        self.zipf = zipf.sample
+        self.zipf_rand = zipf._rand
+        closed_form = abs(zipf._one_minus_s) > 1e-6  # as in ZipfSampler.sample
+        self.zipf_consts = (zipf._h_n, zipf._span, zipf._one_minus_s, zipf._inv, zipf._squeeze, zipf.n,
+                            -zipf.s) if closed_form else None
+        self.prompt = prompt.sample
+        self.prompt_rand = prompt._random
+        self.prompt_cells = prompt._cells  # empty for a fixed count: then call sample()
+        self.prompt_at = prompt.at
+        self.output = output.sample
+        self.output_rand = output._random
+        self.output_cells = output._cells
+        self.output_at = output.at
         self.arrivals = sim.arrivals
         self._arrival = self.arrival
         self.pending = w.pending
@@ -107,9 +121,33 @@ class FullPath:
         tally.arrivals += 1
         # Draw every attribute up front (see Simulation._on_arrival); no service
         # time draw: this path only runs without a service-time override.
-        key = self.zipf()
-        prompt = self.prompt()
-        output = self.output()
+        if self.zipf_consts is not None:
+            # ZipfSampler.sample's first try; on a rejection the sampler draws
+            # afresh, as its own loop would.
+            h_n, span, one_minus_s, inv, squeeze, n, neg_s = self.zipf_consts
+            u = h_n + self.zipf_rand() * span
+            t = 1.0 + u * one_minus_s
+            x = t ** inv if t > 0.0 else 0.0
+            key = int(x + 0.5)
+            if key < 1:
+                key = 1
+            elif key > n:
+                key = n
+            if key - x > squeeze and u < ((key + 0.5) ** one_minus_s - 1.0) * inv - key ** neg_s:
+                key = self.zipf()
+        else:
+            key = self.zipf()
+        # TokenCount.sample, twice
+        if self.prompt_cells:
+            u = self.prompt_rand() * QUANTILE_POINTS
+            prompt = self.prompt_cells[int(u)] or self.prompt_at(u)
+        else:
+            prompt = self.prompt()
+        if self.output_cells:
+            u = self.output_rand() * QUANTILE_POINTS
+            output = self.output_cells[int(u)] or self.output_at(u)
+        else:
+            output = self.output()
         gateway = self.gateway
         if gateway.rate_rps is not None and not gateway.admit(now):
             tally.rate_limited += 1

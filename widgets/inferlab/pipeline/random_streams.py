@@ -182,14 +182,15 @@ class TokenCount:
 
     def sample(self) -> int:
         """One token count (an int in 1..cap)."""
-        if self.cv == 0.0:
+        if self._sigma == 0.0:  # cv = 0 (or too small to matter): always the mean
             k = int(self.mean + 0.5)
             return 1 if k < 1 else (self.cap if k > self.cap else k)
         u = self._random() * QUANTILE_POINTS
+        return self._cells[int(u)] or self.at(u)
+
+    def at(self, u: float) -> int:
+        """The count for the draw ``u / N`` (0 <= u < N), by interpolation or in the tails exactly."""
         i = int(u)
-        k = self._cells[i]
-        if k:
-            return k
         if 0 < i < _LAST_CELL:
             table = self._table
             lo = table[i]
