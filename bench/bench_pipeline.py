@@ -18,6 +18,7 @@ the inferlab and SimPy M/M/c runs alternate so that background load hits both):
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import sys
@@ -31,10 +32,15 @@ FULL_200 = {"arrival_rate": 200.0, "workers": 1024, "replicas": 32, "slots": 32}
 
 
 def best_of(repeat: int, fn):
-    """(best wall seconds, last result) of *repeat* calls of *fn*."""
+    """(best wall seconds, last result) of *repeat* calls of *fn*.
+
+    Each call starts with the garbage of the previous ones collected (outside
+    the timing), so the repetitions are independent, as in a fresh process.
+    """
     best = float("inf")
     result = None
     for _ in range(repeat):
+        gc.collect()
         t0 = time.perf_counter()
         result = fn()
         best = min(best, time.perf_counter() - t0)

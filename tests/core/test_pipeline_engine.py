@@ -62,3 +62,24 @@ def test_bad_times_are_refused():
         eng.schedule_at(1.0, print)
     with pytest.raises(ValueError, match="before now"):
         eng.run(1.0, 10)
+
+
+def test_run_pauses_the_cyclic_collector_and_restores_it():
+    import gc
+
+    eng = Engine()
+    seen = []
+    eng.schedule(1.0, lambda _: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    eng.run(2.0, 10)
+    assert seen == [False] and gc.isenabled()
+    eng.schedule(1.0, lambda _: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        eng.run(5.0, 10)
+    assert gc.isenabled() and eng.events == 2
+    gc.disable()
+    try:
+        eng.run(6.0, 10)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -21,6 +21,7 @@ Times are in seconds of simulated time.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from heapq import heappop, heappush
 from collections.abc import Callable
@@ -86,23 +87,37 @@ class Engine:
             raise ValueError(f"until {until} is before now ({self.now})")
         heap = self.heap
         pop = heappop
+        max_events = max(0, max_events)
         n = 0
         truncated = False
+        # The loop makes no reference cycles (events are tuples of numbers,
+        # bound methods and messages, freed by reference counting), so the
+        # cyclic collector would find nothing; it is paused meanwhile, as
+        # timeit does, which saves it walking the live objects (~3 %).
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
         try:
-            while heap:
-                time, _, _, action, arg = item = pop(heap)
+            for n in range(max_events):  # n: events processed before this one
+                try:
+                    time, _, _, action, arg = item = pop(heap)
+                except IndexError:  # the agenda is empty
+                    break
                 if time > until:
                     heappush(heap, item)  # not due yet: put it back
                     break
-                if n >= max_events:
-                    heappush(heap, item)
-                    truncated = True
-                    break
                 self.now = time
-                n += 1
                 action(arg)
+            else:
+                n = max_events
+                truncated = bool(heap) and heap[0][0] <= until
+        except BaseException:
+            self.events += n + 1  # the failing event counts, as it ran
+            raise
         finally:
-            self.events += n
+            if collecting:
+                gc.enable()
+        self.events += n
         if not truncated:
             self.now = until
         for hook in self.settle_hooks:
