@@ -235,20 +235,16 @@ class FullPath:
         # Inference.submit -> _free_server -> _start
         inf = self.inference
         servers = self.servers
-        count = len(servers)
-        slots = inf.slots
         i = inf._next_server
-        for _ in range(count):
-            server = servers[i]
+        server = servers[i]
+        if server.busy < inf.slots:  # the next server in turn has a free slot (else: _free_server)
             i += 1
-            if i == count:
-                i = 0
-            if server.busy < slots:
-                inf._next_server = i
-                break
+            inf._next_server = 0 if i == len(servers) else i
         else:
-            inf.waiting.append(msg)
-            return
+            server = inf._free_server()
+            if server is None:
+                inf.waiting.append(msg)
+                return
         server.busy += 1
         busy_slots = self.busy_slots
         busy_slots.value += 1
@@ -347,20 +343,22 @@ class FullPath:
         v, n, t = server.v, server.n, now
         head = heap[0][0] if heap else _INF
         at = _INF
-        for tj, msg in server.joins:
-            if n and head - v <= speeds[n] * (tj - t):
-                at = t + (head - v) / speeds[n]
-                break
-            if n:
-                v += speeds[n] * (tj - t)
-            t = tj
-            n += 1
-            joined = v + msg.output_tokens
-            if joined < head:
-                head = joined
-        else:
-            if head != _INF:
-                at = t + (head - v) / speeds[n]
+        if joins:
+            for tj, msg in joins:
+                if n and head - v <= speeds[n] * (tj - t):
+                    at = t + (head - v) / speeds[n]
+                    break
+                if n:
+                    v += speeds[n] * (tj - t)
+                t = tj
+                n += 1
+                joined = v + msg.output_tokens
+                if joined < head:
+                    head = joined
+            else:
+                at = t + (head - v) / speeds[n]  # a join makes head finite
+        elif head != _INF:
+            at = t + (head - v) / speeds[n]
         if at < _INF:
             server.timer_at = at
             heappush(self.heap, (at, 1, next(self.counter), self._timer, server))

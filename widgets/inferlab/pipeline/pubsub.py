@@ -190,14 +190,14 @@ class MessageQueue:
         self.on_check(now)
         deadlines = self._deadlines
         woke = False
+        popleft = deadlines.popleft
         while deadlines:
-            msg = deadlines[0]
+            msg = popleft()
             if msg.state != IN_FLIGHT:
-                deadlines.popleft()  # deleted or dead-lettered since: stale
-                continue
+                continue  # deleted or dead-lettered since: stale
             if msg.deadline > now:
+                deadlines.appendleft(msg)  # not due yet: back in front
                 break
-            deadlines.popleft()
             self.in_flight.add(now, -1)
             if msg.receives >= self.max_receives:
                 msg.state = DEAD
