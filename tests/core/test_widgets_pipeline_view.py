@@ -37,6 +37,14 @@ def test_frame_has_the_contract_metrics_and_nodes() -> None:
     assert frame["status"]["text"]
 
 
+def test_status_line_quotes_the_same_p99_as_the_metric_box() -> None:
+    session = _session(arrival_rate=_rate(0.5, 64))
+    for frame in (session.frame(), _run(session, 2, dt=0.1)):
+        text = frame["status"]["text"]
+        assert text.startswith("Steady state"), text
+        assert f"p99 {frame['metrics']['latency_p99']['value']:,.0f} ms" in text
+
+
 def test_load_spike_raises_queue_depth_then_it_drains() -> None:
     session = _session(workers=16, arrival_rate=_rate(0.6, 16))
     before = session.frame()["metrics"]["queue_depth"]["value"]

@@ -46,14 +46,11 @@ _new = object.__new__
 _TWO_PI = 2.0 * _pi
 
 
-class FullPath:
-    """The fused handlers of the full pipeline (inference by slots, not a fixed service time)."""
+class _FusedHandlers:
+    """The engine and stage state that both sets of fused handlers read on every event."""
 
-    __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers",
-                 "busy", "cache", "entries", "inference", "busy_slots", "servers", "database", "gateway",
-                 "zipf", "zipf_rand", "zipf_consts", "prompt", "prompt_rand", "prompt_cells", "prompt_at",
-                 "output", "output_rand", "output_cells", "output_at", "arrivals", "pending", "_arrival",
-                 "_written", "_timer")
+    __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers", "busy",
+                 "arrivals", "_arrival")
 
     def __init__(self, sim: Simulation) -> None:
         self.engine = eng = sim.engine
@@ -65,6 +62,23 @@ class FullPath:
         self.in_flight = q.in_flight
         self.workers = w = sim.workers
         self.busy = w.busy
+        self.arrivals = sim.arrivals
+        self._arrival = self.arrival
+
+    def arrival(self, token: int) -> None:  # pragma: no cover - each subclass defines its own
+        raise NotImplementedError
+
+
+class FullPath(_FusedHandlers):
+    """The fused handlers of the full pipeline (inference by slots, not a fixed service time)."""
+
+    __slots__ = ("cache", "entries", "inference", "busy_slots", "servers", "database", "gateway",
+                 "zipf", "zipf_rand", "zipf_consts", "prompt", "prompt_rand", "prompt_cells", "prompt_at",
+                 "output", "output_rand", "output_cells", "output_at", "pending", "_written", "_timer")
+
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        w = sim.workers
         self.cache = c = sim.cache
         self.entries = c.entries
         self.inference = inf = sim.inference
@@ -86,8 +100,6 @@ class FullPath:
         self.output_rand = output._random
         self.output_cells = output._cells
         self.output_at = output.at
-        self.arrivals = sim.arrivals
-        self._arrival = self.arrival
         self.pending = w.pending
         self._written = w._finish_event
         self._timer = self.decode_timer
@@ -396,7 +408,7 @@ class FullPath:
                 self.workers.pull(done)
 
 
-class IdealPath:
+class IdealPath(_FusedHandlers):
     """The fused handlers of ``--ideal`` mode, a plain M/M/c or M/D/c queue (the benchmark path).
 
     Ideal mode never has a rate limit, gateway latency, cache, worker
@@ -404,26 +416,14 @@ class IdealPath:
     alone), so the request's path reduces to the lines here.
     """
 
-    __slots__ = ("engine", "heap", "counter", "tally", "queue", "depth", "in_flight", "workers", "busy",
-                 "busy_slots", "arrivals", "service_mean_s", "service_exp", "service_random",
-                 "_arrival", "_done")
+    __slots__ = ("busy_slots", "service_mean_s", "service_exp", "service_random", "_done")
 
     def __init__(self, sim: Simulation) -> None:
-        self.engine = eng = sim.engine
-        self.heap = eng.heap
-        self.counter = eng.counter
-        self.tally = sim.tally
-        self.queue = q = sim.queue
-        self.depth = q.depth
-        self.in_flight = q.in_flight
-        self.workers = w = sim.workers
-        self.busy = w.busy
+        super().__init__(sim)
         self.busy_slots = sim.inference.busy_slots
-        self.arrivals = sim.arrivals
         self.service_mean_s = sim._service_mean_s
         self.service_exp = sim._service_exp
         self.service_random = sim._service_random
-        self._arrival = self.arrival
         self._done = self.done
 
     def install(self, sim: Simulation) -> None:

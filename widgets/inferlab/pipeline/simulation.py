@@ -142,6 +142,8 @@ class Simulation:
         self._truncated_ever = False
         self._spike_ended_at: float | None = None
         self.history: deque[dict[str, Any]] = deque(maxlen=cfg.history_limit)
+        #: The measurements behind the newest interval's status line (see status.window_keys).
+        self.status_window: dict[str, Any] | None = None
 
     # -- request lifecycle -----------------------------------------------------
     def _on_arrival(self, now: float) -> None:
@@ -324,7 +326,8 @@ class Simulation:
         name, cap = capacity_mod.bottleneck(caps)
         interval["capacity_rps"] = cap
         interval["bottleneck"] = name
-        interval["status"] = describe(self._status_window(interval, d, span))
+        self.status_window = self._status_window(interval, d, span)
+        interval["status"] = describe(self.status_window)
         interval["stages"] = self.snapshot(d, caps)
         self._prev_db_writes = self.database.writes
         return interval

@@ -16,6 +16,7 @@ from collections import deque
 from html import escape
 from typing import Any
 
+from inferlab.pipeline.status import describe
 from inferlab.widgets import html, svg
 from inferlab.widgets.format import count_text, ms_text, percent_text, rate_text
 from inferlab.widgets.options import schema_for
@@ -138,18 +139,21 @@ class PipelineSession:
                           "text": percent_text(rates["hit"]) if cache_on else "off"},
         }
         level = _status_level(last)
+        # The status line quotes p99 over the same window as the p99 metric
+        # box, not the newest interval's alone.
+        status = describe({**self.sim.status_window, "p99_ms": p99}) if self.sim.status_window else last["status"]
         out = {
             "options": self.values,
             "t": last["t"],
             "metrics": metrics,
-            "status": {"text": last["status"], "level": level},
+            "status": {"text": status, "level": level},
             "nodes": _nodes(last, self.values, rates),
             "flows": _flows(last, rates, cache_on),
             "charts": {"timeline": self.chart()},
         }
         if self.announce_at is not None and last["t"] >= self.announce_at:
             out["announce"] = (f"{self.announce_what}: p99 latency {ms_text(p99)}, queue depth {last['queue_depth']:,}, "
-                               f"{rate_text(rates['tokens'] or 0.0, 'tokens per second')}. {last['status']}")
+                               f"{rate_text(rates['tokens'] or 0.0, 'tokens per second')}. {status}")
             self.announce_at = None
         return out
 
