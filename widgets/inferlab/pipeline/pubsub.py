@@ -120,27 +120,8 @@ class MessageQueue:
             msg = visible.popleft()
             if msg.state != VISIBLE:
                 continue  # deleted while visible: lazily dropped here
-            # _leave_visible and the hand-over (see publish_received), inlined (hot path under load).
-            since = msg.visible_since
-            self._since_sum -= since
-            depth = self.depth
-            depth.area += depth.value * (now - depth.last)
-            depth.last = now
-            depth.value -= 1
-            self.tally.wait_s += now - since
-            msg.state = IN_FLIGHT
-            msg.receives += 1
-            in_flight = self.in_flight
-            in_flight.value += 1
-            in_flight.anchor -= now
-            vt = self.visibility_timeout_s
-            if vt is not None:
-                msg.deadline = due = now + vt
-                self._deadlines.append(msg)
-                if not self._checker_due:
-                    self._checker_due = True
-                    eng = self.engine
-                    heappush(eng.heap, (due, 1, next(eng.counter), self._check, None))
+            self._leave_visible(msg, now)
+            self._hand_over(msg, now)
             return msg
         return None
 
@@ -151,7 +132,10 @@ class MessageQueue:
         entry with a zero wait, the depth unchanged.
         """
         self.tally.queue_entries += 1
-        # The hand-over: in flight, hidden until the visibility timeout.
+        self._hand_over(msg, now)
+
+    def _hand_over(self, msg: Message, now: float) -> None:
+        """A worker takes *msg*: in flight, hidden until the visibility timeout."""
         msg.state = IN_FLIGHT
         msg.receives += 1
         in_flight = self.in_flight
