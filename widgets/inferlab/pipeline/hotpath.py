@@ -68,6 +68,27 @@ class _FusedHandlers:
     def arrival(self, token: int) -> None:  # pragma: no cover - each subclass defines its own
         raise NotImplementedError
 
+    def _next_arrival(self, token: int) -> float | None:
+        """``ArrivalProcess._on_event``: schedule the next candidate; the time now if this one is a request.
+
+        None when the event was superseded by a rate change or thinned out by
+        the diurnal pattern.
+        """
+        arr = self.arrivals
+        if token != arr._token:
+            return None  # superseded by a rate change
+        now = self.engine.now
+        rand = arr._random
+        if arr._thin:
+            a = arr.amplitude
+            accept = rand() * (1.0 + a) < 1.0 + a * _sin(_TWO_PI * now / arr.period_s)
+        else:
+            accept = True
+        arr._unit_left = left = -_log(1.0 - rand())  # expovariate(1), inlined
+        arr._t_sched = now
+        heappush(self.heap, (now + left / arr._rate, 1, next(self.counter), self._arrival, token))
+        return now if accept else None
+
 
 class FullPath(_FusedHandlers):
     """The fused handlers of the full pipeline (inference by slots, not a fixed service time)."""
@@ -112,21 +133,8 @@ class FullPath(_FusedHandlers):
 
     # -- a request arrives (leaves the gateway) ---------------------------------------
     def arrival(self, token: int) -> None:
-        # ArrivalProcess._on_event: schedule the next candidate, then this one.
-        arr = self.arrivals
-        if token != arr._token:
-            return  # superseded by a rate change
-        now = self.engine.now
-        rand = arr._random
-        if arr._thin:
-            a = arr.amplitude
-            accept = rand() * (1.0 + a) < 1.0 + a * _sin(_TWO_PI * now / arr.period_s)
-        else:
-            accept = True
-        arr._unit_left = left = -_log(1.0 - rand())  # expovariate(1), inlined
-        arr._t_sched = now
-        heappush(self.heap, (now + left / arr._rate, 1, next(self.counter), self._arrival, token))
-        if not accept:
+        now = self._next_arrival(token)
+        if now is None:
             return
         # Simulation._on_arrival
         tally = self.tally
@@ -434,21 +442,8 @@ class IdealPath(_FusedHandlers):
     def arrival(self, token: int) -> None:
         """``ArrivalProcess._on_event`` -> ``Simulation._on_arrival`` -> ``Orchestrator.offer``
         -> ``_process`` -> ``Inference.submit``."""
-        # ArrivalProcess._on_event, as in FullPath.arrival.
-        arr = self.arrivals
-        if token != arr._token:
-            return
-        now = self.engine.now
-        rand = arr._random
-        if arr._thin:
-            a = arr.amplitude
-            accept = rand() * (1.0 + a) < 1.0 + a * _sin(_TWO_PI * now / arr.period_s)
-        else:
-            accept = True
-        arr._unit_left = left = -_log(1.0 - rand())
-        arr._t_sched = now
-        heappush(self.heap, (now + left / arr._rate, 1, next(self.counter), self._arrival, token))
-        if not accept:
+        now = self._next_arrival(token)
+        if now is None:
             return
         tally = self.tally
         tally.arrivals += 1
