@@ -91,17 +91,17 @@ def _dedent(line: str, indent: str) -> str:
 def options_from_block(block: Block) -> dict[str, Any]:
     """Validate *block*'s body against its widget's schema; return typed options.
 
-    Raises ``inferlab.widgets.OptionError`` (a ValueError) whose ``line`` is
+    Raises ``inferlab.ui.OptionError`` (a ValueError) whose ``line`` is
     1-based within the body.
     """
-    from inferlab.widgets import parse_block, validate_options
+    from inferlab.ui import parse_block, validate_options
 
     return validate_options(block.name, parse_block(block.body))
 
 
 @functools.lru_cache(maxsize=64)
 def _render_template(name: str, options_json: str) -> str:
-    from inferlab.widgets import render_widget
+    from inferlab.ui import render_widget
 
     return render_widget(name, json.loads(options_json), widget_id="__IFW_ID__")
 
@@ -136,7 +136,7 @@ class WidgetValueError(ValueError):
 
 def _located(err: ValueError, block: Block) -> WidgetValueError:
     """Point the core's ``ValueError("field: ...")`` at the block line that set that field."""
-    from inferlab.widgets import parse_block
+    from inferlab.ui import parse_block
 
     field = str(err).split(":", 1)[0].strip()
     line = next((n for n, name, _ in parse_block(block.body) if name == field), None)

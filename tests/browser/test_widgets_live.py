@@ -82,15 +82,15 @@ def metric(pg: object, name: str) -> object:
 
 def rate_for(load: float, workers: int) -> float:
     """An arrival rate that is *load* x the capacity of a pipeline with *workers* (per the core)."""
-    from inferlab.widgets import validate_options
-    from inferlab.widgets.pipeline_view import capacity_rps
+    from inferlab.ui import validate_options
+    from inferlab.ui.pipeline_view import capacity_rps
 
     return round(load * capacity_rps(validate_options("pipeline", {"workers": workers})), 1)
 
 
 def cli_memory(options: dict) -> dict:
-    from inferlab.widgets import validate_options
-    from inferlab.widgets.quant_options import cli_args
+    from inferlab.ui import validate_options
+    from inferlab.ui.quant_options import cli_args
 
     args = cli_args(validate_options("quant", options))
     out = subprocess.run([sys.executable, "-m", "inferlab", "memory", *args, "--json"], capture_output=True, text=True,

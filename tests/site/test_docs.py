@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inferlab.widgets import describe, widget_names
+from inferlab.ui import describe, widget_names
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -77,7 +77,7 @@ def test_wheel_is_valid_cached_and_contains_the_widget_layer(tmp_path: Path) -> 
     assert (name, py, abi, platform) == ("inferlab", "py3", "none", "any")
     with zipfile.ZipFile(first) as wheel:
         names = wheel.namelist()
-    assert "inferlab/widgets/session.py" in names and f"inferlab-{version}.dist-info/METADATA" in names
+    assert "inferlab/ui/session.py" in names and f"inferlab-{version}.dist-info/METADATA" in names
 
 
 # ---------------------------------------------------------------- the Pyodide start-up snapshot

@@ -1,5 +1,5 @@
 // The quantization calculator, live: every change of a control sends all the
-// settings to Python (inferlab.calculator via the worker) and draws the frame
+// settings to Python (inferlab.llamacpp.calculator via the worker) and draws the frame
 // it returns.  The numbers are the same as `python -m inferlab memory`.
 
 export async function start(ctx) {

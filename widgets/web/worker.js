@@ -91,7 +91,7 @@ async function boot({ pyodide: base, wheel, snapshot }) {
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
   progress(90, "starting the model…");
-  const session = pyodide.pyimport("inferlab.widgets.session");
+  const session = pyodide.pyimport("inferlab.ui.session");
   const handle = session.handle.copy();
   session.destroy();
   started.ms = Math.round(performance.now() - t0);
