@@ -80,7 +80,7 @@ def test_aliases_and_case():
 BAD_INPUTS = [
     ({"model": "foo"}, "model", "llama-2-7b"),
     ({"quant": "Q9_X"}, "quant", "Q4_K_M"),
-    ({"ctx": 0}, "ctx", "1..8192"),
+    ({"ctx": 0}, "ctx", "from 1 to 8192"),
     ({"ctx": -5}, "ctx", "allowed"),
     ({"ctx": 100000}, "ctx", "max context"),
     ({"ctx": float("nan")}, "ctx", "integer"),
@@ -89,7 +89,7 @@ BAD_INPUTS = [
     ({"gpu_layers": -1}, "gpu_layers", "allowed"),
     ({"gpu_layers": 10, "hardware": "ddr5-desktop"}, "gpu_layers", "no GPU"),
     ({"vram_gib": 0, "gpu_layers": 1}, "vram_gib", "> 0" if False else "allowed"),
-    ({"vram_gib": float("nan")}, "vram_gib", "finite"),
+    ({"vram_gib": float("nan")}, "vram_gib", "a number above 0"),
     ({"ram_gib": -1}, "ram_gib", "allowed"),
     ({"hardware": "tpu"}, "hardware", "rtx-4090"),
     ({"threads": 0}, "threads", "allowed"),

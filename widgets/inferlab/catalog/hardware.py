@@ -16,7 +16,7 @@ tests/core/test_speed.py checks the model against those tables.
 
 from dataclasses import asdict, dataclass
 
-from inferlab.validation import check_choice
+from inferlab.inputs import check_choice
 
 #: VRAM kept free for the CUDA/Metal context, driver and display (bytes, estimate).
 GPU_RESERVED_BYTES = 512 * 2**20

@@ -14,7 +14,7 @@ import functools
 import math
 from dataclasses import asdict, dataclass, replace
 
-from inferlab.validation import check_choice, check_int
+from inferlab.inputs import check_choice, check_int
 
 #: Architectures whose GGUF tensor layout this module knows.
 ARCHITECTURES = ("llama", "qwen2", "gemma2", "phi3")
@@ -214,9 +214,9 @@ def get_preset(name: str) -> ModelShape:
 def _validate_shape(shape: ModelShape) -> ModelShape:
     for fld in ("n_layers", "hidden_size", "ffn_size", "n_heads", "n_kv_heads",
                 "head_dim", "vocab_size", "max_ctx"):
-        check_int(fld, getattr(shape, fld), minimum=1)
-    check_int("n_experts", shape.n_experts, minimum=0)
-    check_int("n_experts_used", shape.n_experts_used, minimum=0)
+        check_int(fld, getattr(shape, fld), low=1)
+    check_int("n_experts", shape.n_experts, low=0)
+    check_int("n_experts_used", shape.n_experts_used, low=0)
     check_choice("arch", shape.arch, ARCHITECTURES)
     if shape.n_heads % shape.n_kv_heads:
         raise ValueError(
@@ -247,7 +247,7 @@ def build_shape(model: str = "llama-3-8b", params: float | None = None, **overri
             if not isinstance(value, bool):
                 raise ValueError(f"{key}: {value!r}; allowed: true or false")
         elif key != "arch":
-            overrides[key] = check_int(key, value, minimum=0 if key.startswith("n_experts") else 1)
+            overrides[key] = check_int(key, value, low=0 if key.startswith("n_experts") else 1)
     if str(model).lower() == "custom" or params is not None:
         base = synthesize_shape(params if params is not None else 7e9)
         if str(model).lower() != "custom":

@@ -24,7 +24,7 @@ from inferlab.llamacpp.quant_recipes import FILE_TYPES, get_file_type, list_file
 from inferlab.llamacpp.speed import batched_decode_tokens_per_s as _batched
 from inferlab.llamacpp.speed import decode_tokens_per_s, prefill_tokens_per_s, thread_advice
 from inferlab.units import GiB
-from inferlab.validation import check_choice, check_int, check_number
+from inferlab.inputs import check_choice, check_int, check_number
 
 #: Preset used when ``hardware`` is None but GPU layers are requested.
 DEFAULT_GPU_HARDWARE = "rtx-4090"
@@ -111,11 +111,11 @@ class _Setup:
         self.ngl = min(self.gpu_layers, s.n_layers + 1)
         self.vram_limit = None
         if vram_gib is not None:
-            self.vram_limit = int(check_number("vram_gib", vram_gib, 0, 100000, strict_min=True) * GiB)
+            self.vram_limit = int(check_number("vram_gib", vram_gib, 0, 100000, low_open=True) * GiB)
         elif self.hw.gpu is not None:
             self.vram_limit = int(self.hw.gpu.vram_gib * GiB)
         if ram_gib is not None:
-            self.ram_limit = int(check_number("ram_gib", ram_gib, 0, 1000000, strict_min=True) * GiB)
+            self.ram_limit = int(check_number("ram_gib", ram_gib, 0, 1000000, low_open=True) * GiB)
         else:
             self.ram_limit = int(self.hw.cpu.ram_gib * GiB)
         advice = thread_advice(self.hw)

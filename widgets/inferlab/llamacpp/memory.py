@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from inferlab.llamacpp.ggml_types import GGML_TYPES
 from inferlab.llamacpp.gguf_file import QuantizedTensor, layer_bytes
 from inferlab.catalog.models import ModelShape
-from inferlab.validation import check_choice
+from inferlab.inputs import check_choice
 
 #: Cache types accepted by llama.cpp's ``--cache-type-k/-v`` (common/arg.cpp kv_cache_types).
 KV_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1")

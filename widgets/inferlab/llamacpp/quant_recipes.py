@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from inferlab.llamacpp.ggml_types import GGML_TYPES, ggml_type
 from inferlab.catalog.models import ModelShape, TensorSpec
-from inferlab.validation import check_choice
+from inferlab.inputs import check_choice
 
 
 @dataclass(frozen=True)
