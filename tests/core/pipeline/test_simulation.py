@@ -6,7 +6,12 @@ import time
 
 import pytest
 
+from collections import deque
+
+from hypothesis import given, strategies as st
+
 from inferlab.pipeline import Simulation
+from inferlab.pipeline.simulation import RecentLookups
 from inferlab.pipeline.config import Config
 
 SMALL = {"arrival_rate": 20.0, "workers": 32, "replicas": 2, "slots": 16}
@@ -294,3 +299,20 @@ def test_run_makes_no_sliver_intervals():
     sim.run(duration, interval_s=duration / 20)
     assert len(sim.history) == 20
     assert sim.engine.now == pytest.approx(duration)
+
+
+@given(st.lists(st.tuples(st.integers(0, 150), st.integers(0, 150)), max_size=60),
+       st.integers(1, 12), st.integers(1, 300))
+def test_recent_lookups_equal_walking_the_history(lookups, limit, enough):
+    """The running sums give what walking the kept history newest-first gives."""
+    recent = RecentLookups(enough, limit)
+    history: deque = deque(maxlen=limit)
+    for hits, misses in lookups:
+        h, m = hits, misses
+        for past_h, past_m in reversed(history):
+            if h + m >= enough:
+                break
+            h, m = h + past_h, m + past_m
+        assert recent.hit_rate(hits, misses) == (h / (h + m) if h + m else None)
+        recent.push(hits, misses)
+        history.append((hits, misses))

@@ -43,6 +43,8 @@ from inferlab.pipeline.workers import Orchestrator
 
 #: Seconds of recent history the status line looks at.
 STATUS_WINDOW_S = 5.0
+#: Cache lookups of recent history the capacity estimate's hit rate looks at.
+RECENT_LOOKUPS = 200
 MAX_SEED = 2**63 - 1
 MAX_DT_S = 1e10
 
@@ -142,6 +144,7 @@ class Simulation:
         self._truncated_ever = False
         self._spike_ended_at: float | None = None
         self.history: deque[dict[str, Any]] = deque(maxlen=cfg.history_limit)
+        self._recent_lookups = RecentLookups(RECENT_LOOKUPS, cfg.history_limit)
         #: The measurements behind the newest interval's status line (see status.window_keys).
         self.status_window: dict[str, Any] | None = None
 
@@ -330,16 +333,12 @@ class Simulation:
         interval["status"] = describe(self.status_window)
         interval["stages"] = self.snapshot(d, caps)
         self._prev_db_writes = self.database.writes
+        self._recent_lookups.push(hits, misses)
         return interval
 
     def _recent_hit_rate(self, hits: int, misses: int) -> float | None:
-        for past in reversed(self.history):
-            if hits + misses >= 200:
-                break
-            h = past["stages"]["cache"]
-            hits += h["hits"]
-            misses += h["misses"]
-        return ratio(hits, hits + misses)
+        """Cache hit rate of this interval and as many newest past ones as make 200 lookups (all if fewer)."""
+        return self._recent_lookups.hit_rate(hits, misses)
 
     def _status_window(self, interval: dict[str, Any], d: dict[str, float], span: float) -> dict[str, Any]:
         """Recent measurements (the last STATUS_WINDOW_S seconds or more) for the status line."""
@@ -527,6 +526,54 @@ class Simulation:
             "seed": self.seed,
             "config": to_dict(cfg),
         }
+
+
+class RecentLookups:
+    """Cache hits and misses of the newest intervals, with running sums.
+
+    :meth:`hit_rate` answers what walking the history newest-first would:
+    this interval's lookups plus the past intervals', adding intervals while
+    the total is below *enough*, over at most the *limit* newest intervals.
+    Only intervals with lookups are kept, and only those a later query can
+    still reach (the newest ones holding fewer than *enough* lookups without
+    the oldest), so a call costs at most *enough* steps, and none at all with
+    the cache off (it used to walk the whole history every interval).
+    """
+
+    __slots__ = ("enough", "limit", "_intervals", "_pushed", "_lookups")
+
+    def __init__(self, enough: int, limit: int) -> None:
+        self.enough = enough
+        self.limit = limit
+        self._intervals: deque[tuple[int, int, int]] = deque()  # (interval number, hits, misses), oldest first
+        self._pushed = 0      # intervals pushed so far
+        self._lookups = 0     # hits + misses over the kept intervals
+
+    def hit_rate(self, hits: int, misses: int) -> float | None:
+        """Hit rate of (*hits*, *misses*) now plus the newest kept intervals, up to *enough* lookups."""
+        enough = self.enough
+        if hits + misses < enough:
+            for _, h, m in reversed(self._intervals):
+                hits += h
+                misses += m
+                if hits + misses >= enough:
+                    break
+        return ratio(hits, hits + misses)
+
+    def push(self, hits: int, misses: int) -> None:
+        """Keep the newest interval's lookups; drop the ones no later query can reach."""
+        intervals = self._intervals
+        if hits + misses:
+            intervals.append((self._pushed, hits, misses))
+            self._lookups += hits + misses
+        self._pushed += 1
+        oldest_reachable = self._pushed - self.limit
+        while intervals:
+            number, h, m = intervals[0]
+            if number >= oldest_reachable and self._lookups - h - m < self.enough:
+                break
+            intervals.popleft()
+            self._lookups -= h + m
 
 
 def describe_initial() -> str:
