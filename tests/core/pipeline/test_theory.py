@@ -10,12 +10,12 @@ import statistics
 
 import pytest
 
+from inferlab.inputs import InputError
 from inferlab.pipeline import Simulation
 from inferlab.pipeline.theory import (
     erlang_c,
     littles_law_gap,
     md1_mean_wait,
-    mdc_mean_wait_approx,
     mg1_mean_wait,
     mmc_mean_wait,
 )
@@ -45,17 +45,25 @@ def test_pollaczek_khinchine():
     assert md1_mean_wait(5.0, 0.1) == pytest.approx(0.5 * 0.1 / (2 * 0.5))
     # Exponential service: P-K equals the M/M/1 result.
     assert mg1_mean_wait(5.0, 0.1, 1.0) == pytest.approx(mmc_mean_wait(5.0, 10.0, 1))
-    assert mdc_mean_wait_approx(5.0, 0.1, 1) == pytest.approx(md1_mean_wait(5.0, 0.1))
 
 
 @pytest.mark.parametrize(
     ("args", "field"),
     [((10.0, 10.0, 1), "load"), ((1.0, 0.0, 1), "service_rate"), ((1.0, 1.0, 0), "servers"),
-     ((-1.0, 1.0, 1), "arrival_rate")],
+     ((-1.0, 1.0, 1), "arrival_rate"), ((1.0, 1.0, 1.5), "servers"), ((1.0, float("nan"), 1), "service_rate")],
 )
 def test_theory_rejects_bad_input(args, field):
-    with pytest.raises(ValueError, match=field):
+    with pytest.raises(InputError) as info:
         mmc_mean_wait(*args)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(("args", "field"), [((1.0, 0.0, 1.0), "mean_service"), ((1.0, 0.1, -1.0), "service_scv"),
+                                            ((20.0, 0.1, 1.0), "load")])
+def test_pollaczek_khinchine_rejects_bad_input(args, field):
+    with pytest.raises(InputError) as info:
+        mg1_mean_wait(*args)
+    assert info.value.field == field
 
 
 def test_littles_law_gap():

@@ -14,6 +14,8 @@ import argparse
 import json
 from typing import Any
 
+from inferlab.inputs import InputError
+
 #: Option -> Config field, for the options that map one to one.
 _FIELD_OPTIONS = {
     "arrival_rate": "arrival_rate",
@@ -67,19 +69,20 @@ SUMMARY_LINES = (
 
 
 def parse_spike(text: str) -> dict[str, float]:
-    """``at=30,for=10,x=3`` -> spike config fields; ValueError naming the bad part."""
+    """``at=30,for=10,x=3`` -> spike config fields; InputError naming the bad part."""
+    allowed = "at=SECONDS,for=SECONDS,x=MULTIPLIER (at= required)"
     out: dict[str, float] = {}
     for part in text.split(","):
         key, sep, value = part.partition("=")
         key = key.strip()
         if not sep or key not in _SPIKE_KEYS:
-            raise ValueError(f"spike: {part!r} is not allowed; expected at=SECONDS,for=SECONDS,x=MULTIPLIER")
+            raise InputError("spike", part, allowed)
         try:
             out[_SPIKE_KEYS[key]] = float(value)
         except ValueError:
-            raise ValueError(f"spike: {key}={value!r} is not allowed; expected a number") from None
+            raise InputError("spike", f"{key}={value}", f"{key}= a number of {'times' if key == 'x' else 'seconds'}") from None
     if "spike_at_s" not in out:
-        raise ValueError(f"spike: {text!r} is not allowed; expected at least at=SECONDS")
+        raise InputError("spike", text, allowed)
     return out
 
 
@@ -146,10 +149,11 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler: simulate and print the summary."""
-    from inferlab.pipeline.simulation import Simulation, check_seconds
+    from inferlab.pipeline.config import check_seconds
+    from inferlab.pipeline.simulation import Simulation
 
     sim = Simulation(config_from_args(args), seed=args.seed)
-    warmup = check_seconds("warmup", args.warmup, low_inclusive=True)
+    warmup = check_seconds("warmup", args.warmup)
     if warmup > 0:
         sim.run(warmup, interval_s=args.interval)
         sim.reset_stats()

@@ -42,7 +42,7 @@ from heapq import heappop, heappush
 from typing import Callable
 
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.metrics import Counter, Tally
+from inferlab.pipeline.metrics import Level, Tally
 from inferlab.pipeline.pubsub import Message
 
 _INF = float("inf")
@@ -118,7 +118,7 @@ class Inference:
         self.unlimited = unlimited        # ideal mode: no slot limit at all
         self.waiting: deque[Message] = deque()
         self._next_server = 0
-        self.busy_slots = Counter(engine.now)
+        self.busy_slots = Level()
         self.on_done: Callable[[Message, float], None] = lambda msg, now: None
         self._seq = 0
         self._decode_timer = self._on_decode_timer

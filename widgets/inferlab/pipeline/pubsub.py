@@ -26,7 +26,7 @@ from heapq import heappush
 from typing import Callable
 
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.metrics import Counter, Level, Tally
+from inferlab.pipeline.metrics import Level, Tally
 
 VISIBLE, IN_FLIGHT, DONE, DEAD = 0, 1, 2, 3
 
@@ -57,7 +57,7 @@ class MessageQueue:
 
     __slots__ = ("engine", "tally", "visible", "depth", "in_flight",
                  "visibility_timeout_s", "max_receives", "max_depth",
-                 "_since_sum", "_deadlines", "_checker_due", "on_visible", "on_dead", "on_check",
+                 "_since_sum", "_deadlines", "_checker_due", "on_visible", "on_check",
                  "dead_letters", "_check")
 
     def __init__(self, engine: Engine, tally: Tally, *,
@@ -65,8 +65,8 @@ class MessageQueue:
         self.engine = engine
         self.tally = tally
         self.visible: deque[Message] = deque()
-        self.depth = Level(engine.now)      # visible messages (the backlog)
-        self.in_flight = Counter(engine.now)  # received, not yet deleted or expired
+        self.depth = Level()                # visible messages (the backlog)
+        self.in_flight = Level()            # received, not yet deleted or expired
         self.visibility_timeout_s = visibility_timeout_s
         self.max_receives = max_receives
         self.max_depth = max_depth
@@ -77,8 +77,8 @@ class MessageQueue:
         # entries of messages deleted since are skipped when reached.
         self._deadlines: deque[Message] = deque()
         self._checker_due = False
+        #: Called with the clock when expired receives made messages visible again (the workers pull).
         self.on_visible: Callable[[float], None] = lambda now: None
-        self.on_dead: Callable[[Message, float], None] = lambda msg, now: None
         #: Called with the clock before deadlines are checked (the workers settle deferred deletes).
         self.on_check: Callable[[float], None] = lambda now: None
         self.dead_letters = 0
@@ -98,18 +98,16 @@ class MessageQueue:
         self._since_sum += now
         self.visible.append(msg)
         depth = self.depth  # Level.add, inlined (hot path)
-        depth.area += depth.value * (now - depth.last)
-        depth.last = now
         depth.value += 1
+        depth.anchor -= now
         self.tally.queue_entries += 1
 
     def _leave_visible(self, msg: Message, now: float) -> None:
         since = msg.visible_since
         self._since_sum -= since
         depth = self.depth
-        depth.area += depth.value * (now - depth.last)
-        depth.last = now
         depth.value -= 1
+        depth.anchor += now
         self.tally.wait_s += now - since
 
     # -- consuming --------------------------------------------------------
@@ -164,9 +162,6 @@ class MessageQueue:
         msg.state = DONE
         return True
 
-    def has_visible(self) -> bool:
-        return self.depth.value > 0
-
     # -- visibility timeouts ---------------------------------------------
     def _check_deadlines(self, _: object) -> None:
         """Expire every in-flight receive whose visibility timeout has passed."""
@@ -187,7 +182,6 @@ class MessageQueue:
                 msg.state = DEAD
                 self.dead_letters += 1
                 self.tally.dead_lettered += 1
-                self.on_dead(msg, now)
             else:
                 self.tally.redeliveries += 1
                 self._make_visible(msg, now)

@@ -41,7 +41,7 @@ from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.inference import Inference
-from inferlab.pipeline.metrics import Counter, Tally
+from inferlab.pipeline.metrics import Level, Tally
 from inferlab.pipeline.pubsub import Message, MessageQueue
 
 
@@ -50,7 +50,7 @@ class Orchestrator:
 
     __slots__ = ("engine", "tally", "queue", "cache", "inference", "database", "rng", "workers",
                  "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies", "_submit",
-                 "_finish_event", "pending", "_settle", "_defer")
+                 "_finish_event", "pending", "_defer")
 
     #: Keep write completions out of the event agenda while there is no backlog (see the module docstring).
     DEFER = True
@@ -69,18 +69,17 @@ class Orchestrator:
         self.failure_prob = failure_prob
         self.cache_enabled = cache_enabled
         self.cache_latency_s = cache_latency_s
-        self.busy = Counter(engine.now)
+        self.busy = Level()
         self.latencies: list[float] = []       # ms, client send to answer, appended per completion
         self._finish_event = self._on_written
         self._submit = inference.submit  # bound once: called for every message
         #: Deferred completions: a heap of (time, tie-break, message).
         self.pending: list[tuple[float, int, Message]] = []
         self._defer = self.DEFER
-        self._settle = self.settle  # hotpath.FullPath puts its fused equivalent here
         inference.on_done = self._on_inference_done
         queue.on_visible = self.pull
-        queue.on_check = self._settle_hook
-        engine.settle_hooks.append(self._settle_hook)
+        queue.on_check = self.settle
+        engine.settle_hooks.append(self.settle)
 
     def record_to(self, latencies: list[float]) -> None:
         """Append each answer's latency (ms, client send to database write done) to *latencies*."""
@@ -94,7 +93,7 @@ class Orchestrator:
         """
         pending = self.pending
         if pending and pending[0][0] <= now:
-            self._settle(now)
+            self.settle(now)
         busy = self.busy
         if busy.value < self.workers and self.queue.depth.value == 0:
             self.queue.publish_received(msg, now)
@@ -114,7 +113,7 @@ class Orchestrator:
         pending = self.pending
         if pending:
             if pending[0][0] <= now:
-                self._settle(now)
+                self.settle(now)
             if queue.depth.value > 0:
                 self._undefer()  # a backlog formed (a redelivery)
         busy = self.busy
@@ -185,9 +184,6 @@ class Orchestrator:
             done, _, msg = heappop(pending)
             self._complete(msg, done)
 
-    def _settle_hook(self, now: float) -> None:
-        self._settle(now)
-
     def _undefer(self) -> None:
         """A backlog formed: each deferred completion becomes an event, to pull from it at its own time."""
         eng = self.engine
@@ -204,7 +200,7 @@ class Orchestrator:
         """The result is stored: delete the message (first completion answers the client)."""
         pending = self.pending
         if pending and pending[0][0] <= now:
-            self._settle(now)  # earlier completions first
+            self.settle(now)  # earlier completions first
         self._complete(msg, now)
 
     def _complete(self, msg: Message, now: float) -> None:

@@ -16,6 +16,7 @@ from collections import deque
 from html import escape
 from typing import Any
 
+from inferlab.pipeline.metrics import HistogramSnapshot, LatencyHistogram
 from inferlab.pipeline.status import describe
 from inferlab.ui import html, svg
 from inferlab.ui.format import count_text, ms_text, percent_text, rate_text
@@ -24,6 +25,8 @@ from inferlab.ui.pipeline_options import LIVE_CONTROLS, sim_config, sim_controls
 
 #: Seconds of simulated time the displayed percentiles and rates cover.
 WINDOW_S = 5.0
+#: The latency histogram before any answer.
+NO_ANSWERS = LatencyHistogram().snapshot()
 #: Seconds of simulated time the chart shows.
 CHART_S = 60.0
 #: Simulated seconds per step of the pre-render warm-up.
@@ -48,7 +51,7 @@ class PipelineSession:
         self.values = dict(values)
         self.sim = Simulation(sim_config(values), seed=values["seed"])
         self.intervals: deque[dict[str, Any]] = deque()
-        self.snapshots: deque[tuple[float, dict[int, int], int]] = deque()
+        self.snapshots: deque[tuple[float, HistogramSnapshot]] = deque()
         self.points: deque[tuple[float, float | None, float | None, float]] = deque()
         self.announce_at: float | None = None
         self.announce_what = ""
@@ -87,8 +90,7 @@ class PipelineSession:
         self.intervals.append(interval)
         while self.intervals and self.intervals[0]["t"] <= now - WINDOW_S:
             self.intervals.popleft()
-        hist = self.sim.latency
-        self.snapshots.append((now, dict(hist.counts), hist.count))
+        self.snapshots.append((now, self.sim.latency.snapshot()))
         while len(self.snapshots) > 1 and self.snapshots[1][0] <= now - WINDOW_S:
             self.snapshots.popleft()
         p50, p99 = self._window_quantiles()
@@ -99,14 +101,8 @@ class PipelineSession:
     # -- measuring -----------------------------------------------------------------
     def _window_quantiles(self) -> tuple[float | None, float | None]:
         """p50 and p99 latency (ms) of the requests completed in the last WINDOW_S seconds."""
-        from inferlab.pipeline.metrics import LatencyHistogram
-
         hist = self.sim.latency
-        _, old_counts, old_count = self.snapshots[0] if len(self.snapshots) > 1 else (0.0, {}, 0)
-        window = LatencyHistogram()
-        window.counts = {b: c - old_counts.get(b, 0) for b, c in hist.counts.items() if c - old_counts.get(b, 0) > 0}
-        window.count = hist.count - old_count
-        window.low, window.high = 0.0, math.inf
+        window = hist.since(self.snapshots[0][1] if len(self.snapshots) > 1 else NO_ANSWERS)
         if window.count == 0:
             return None, None
         return window.quantile(0.50), window.quantile(0.99)
