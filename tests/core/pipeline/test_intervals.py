@@ -5,7 +5,7 @@ from collections import deque
 from hypothesis import given, strategies as st
 
 from inferlab.pipeline import Simulation
-from inferlab.pipeline.intervals import RECENT_LOOKUPS, RecentLookups
+from inferlab.pipeline.intervals import RECENT_LOOKUPS, STATUS_WINDOW_INTERVALS, RecentLookups
 
 
 @given(st.lists(st.tuples(st.integers(0, 150), st.integers(0, 150)), max_size=60),
@@ -50,3 +50,23 @@ def test_stages_snapshot_counts_since_the_last_interval():
     stages = sim.snapshot()
     assert stages["cache"]["hits"] + stages["cache"]["misses"] > 0
     assert set(stages) == {"gateway", "queue", "workers", "cache", "inference", "database"}
+
+
+def test_zero_length_steps_stay_cheap():
+    """advance(0) over and over must not walk the whole history each time (the status window is capped)."""
+
+    class CountingHistory(deque):
+        reads = 0
+
+        def __getitem__(self, index):
+            CountingHistory.reads += 1
+            return super().__getitem__(index)
+
+    sim = Simulation({"arrival_rate": 20.0}, seed=1)
+    sim.history = CountingHistory(maxlen=sim.config.history_limit)
+    sim.advance(3.0)
+    for _ in range(3000):
+        interval = sim.advance(0.0)
+    assert interval["dt"] == 0.0 and interval["status"]
+    assert len(sim.history) == sim.config.history_limit
+    assert CountingHistory.reads <= 3001 * (STATUS_WINDOW_INTERVALS + 1)  # not 3000 x 2400

@@ -61,6 +61,17 @@ def test_dead_letter_only_after_max_receives():
     assert q.dead_letters == 1 and q.in_flight.value == 0 and q.depth.value == 0
 
 
+def test_redelivery_ignores_max_depth():
+    """max_depth is back-pressure on publishers (workers.Orchestrator.offer); a redelivery always comes back."""
+    eng, tally, q = make(vt=1.0, max_depth=1)
+    m = msg(1)
+    q.publish(m, 0.0)
+    assert q.receive(0.0) is m
+    q.publish(msg(2), 0.5)  # the backlog is now at max depth
+    eng.run(2.0, 100)
+    assert m.state == VISIBLE and q.depth.value == 2 and tally.redeliveries == 1
+
+
 def test_delete_in_time_prevents_redelivery():
     eng, tally, q = make(vt=2.0)
     m = msg()
@@ -80,14 +91,6 @@ def test_delete_while_visible_is_lazy_and_counted():
     assert q.delete(a, 2.0)
     assert q.depth.value == 1
     assert q.receive(3.0) is b
-
-
-def test_max_depth_rejects_publishes():
-    eng, tally, q = make(max_depth=2)
-    assert q.publish(msg(1), 0.0) and q.publish(msg(2), 0.0)
-    assert q.publish(msg(3), 0.0) is False
-    q.receive(1.0)
-    assert q.publish(msg(4), 1.0)
 
 
 def test_no_visibility_timeout_never_redelivers():

@@ -103,10 +103,10 @@ class Inference:
 
     __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
                  "waiting", "busy_slots", "on_done", "_seq", "_decode_timer",
-                 "_service_done", "unlimited", "_next_server", "_unlimited_done", "min_decode_s")
+                 "_service_done", "_next_server", "min_decode_s")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
-                 speeds: list[float], fixed_service: bool = False, unlimited: bool = False) -> None:
+                 speeds: list[float], fixed_service: bool = False) -> None:
         self.engine = engine
         self.tally = tally
         self.servers = [Server(i, engine.now) for i in range(replicas)]
@@ -115,7 +115,6 @@ class Inference:
         self.speeds = speeds              # per-slot decode tokens/s by n
         self.min_decode_s = _min_decode_s(speeds)
         self.service = fixed_service      # override: each request takes msg.service_s (s)
-        self.unlimited = unlimited        # ideal mode: no slot limit at all
         self.waiting: deque[Message] = deque()
         self._next_server = 0
         self.busy_slots = Level()
@@ -123,7 +122,6 @@ class Inference:
         self._seq = 0
         self._decode_timer = self._on_decode_timer
         self._service_done = self._on_service_done
-        self._unlimited_done = self._on_unlimited_done
 
     # -- admission --------------------------------------------------------
     def submit(self, msg: Message, now: float) -> None:
@@ -132,15 +130,6 @@ class Inference:
         The request cannot start before ``msg.ready_at`` (it may still be on
         its way: see ``workers.py``), but it queues for a slot from *now*.
         """
-        if self.unlimited:
-            # --ideal: no slot limit and a fixed service time (config requires
-            # service_dist), so no server or slot bookkeeping beyond the count.
-            busy = self.busy_slots
-            busy.value += 1
-            busy.anchor -= now
-            eng = self.engine
-            heappush(eng.heap, (now + msg.service_s, 1, next(eng.counter), self._unlimited_done, msg))
-            return
         server = self._free_server()
         if server is None:
             self.waiting.append(msg)
@@ -211,14 +200,6 @@ class Inference:
         busy.anchor += now
         if self.waiting and server.busy < self.slots:
             self._start(server, self.waiting.popleft(), now)
-        self.on_done(msg, now)
-
-    def _on_unlimited_done(self, msg: Message) -> None:
-        now = self.engine.now
-        self.tally.generated_tokens += msg.output_tokens
-        busy = self.busy_slots
-        busy.value -= 1
-        busy.anchor += now
         self.on_done(msg, now)
 
     # -- decode (processor sharing, see module docstring) -------------------

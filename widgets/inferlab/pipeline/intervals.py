@@ -15,14 +15,16 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from inferlab.pipeline import capacity as capacity_mod
-from inferlab.pipeline.metrics import percentile, ratio
+from inferlab.pipeline.metrics import Level, percentile, ratio
 from inferlab.pipeline.status import describe
 
 if TYPE_CHECKING:  # pragma: no cover
     from inferlab.pipeline.simulation import Simulation
 
-#: Seconds of recent history the status line looks at.
+#: Seconds of recent history the status line looks at ...
 STATUS_WINDOW_S = 5.0
+#: ... or this many intervals when they are shorter (a run of near-empty steps stays O(1) per step).
+STATUS_WINDOW_INTERVALS = 256
 #: Cache lookups of recent history the capacity estimate's hit rate looks at.
 RECENT_LOOKUPS = 200
 
@@ -30,7 +32,8 @@ RECENT_LOOKUPS = 200
 class IntervalMeter:
     """Turns the state of *sim* between two instants into one interval's metrics."""
 
-    __slots__ = ("sim", "latencies", "status_window", "_prev_tally", "_marks", "_prev_db_writes", "_recent")
+    __slots__ = ("sim", "latencies", "status_window", "_prev_tally", "_marks", "_prev_db_writes", "_recent",
+                 "_levels", "_caps_key", "_caps")
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
@@ -39,11 +42,14 @@ class IntervalMeter:
         sim.workers.record_to(self.latencies)
         #: The measurements behind the newest interval's status line (see ``status.window_keys``).
         self.status_window: dict[str, Any] | None = None
-        self._prev_tally = sim.tally.as_dict()
+        self._prev_tally = sim.tally.values()
         now = sim.engine.now
-        self._marks = [level.integral(now) for level in _levels(sim)]
+        self._levels = levels(sim)
+        self._marks = [level.integral(now) for level in self._levels]
         self._prev_db_writes = sim.database.writes
         self._recent = RecentLookups(RECENT_LOOKUPS, sim.config.history_limit)
+        self._caps_key: tuple[Any, ...] | None = None
+        self._caps: tuple[dict[str, float | None], str | None, float | None] = ({}, None, None)
 
     def drop_pending(self) -> None:
         """Forget the answers of the interval so far (the summary window restarts; see ``RunMeter.reset``)."""
@@ -54,10 +60,9 @@ class IntervalMeter:
         sim = self.sim
         cfg = sim.config
         span = t1 - t0
-        cur = sim.tally.as_dict()
-        prev = self._prev_tally
-        d = {k: cur[k] - prev[k] for k in cur}
-        self._prev_tally = cur
+        tally = sim.tally
+        d = tally.since(self._prev_tally)
+        self._prev_tally = tally.values()
         queue_area, in_flight_area, busy_area, slots_area = self._take_areas(t1)
         lat = self.latencies
         lat.sort()
@@ -101,8 +106,7 @@ class IntervalMeter:
         # A fresh list for the next interval (the sorted one now belongs to nobody but this call).
         self.latencies = []
         sim.workers.record_to(self.latencies)
-        caps = capacity_mod.stage_capacities(cfg, sim.speeds, self._recent.hit_rate(hits, misses))
-        name, cap = capacity_mod.bottleneck(caps)
+        caps, name, cap = self._capacities(self._recent.hit_rate(hits, misses))
         interval["capacity_rps"] = cap
         interval["bottleneck"] = name
         self.status_window = self._status_window(interval, d, span)
@@ -114,16 +118,27 @@ class IntervalMeter:
 
     def _take_areas(self, now: float) -> list[float]:
         """Integral (count x s) of each level since the previous call; restarts the window at *now*."""
-        marks = self._marks
-        areas = []
-        for i, level in enumerate(_levels(self.sim)):
-            total = level.integral(now)
-            areas.append(total - marks[i])
-            marks[i] = total
+        totals = [level.anchor + level.value * now for level in self._levels]  # Level.integral, inlined
+        areas = [total - mark for total, mark in zip(totals, self._marks)]
+        self._marks = totals
         return areas
 
+    def _capacities(self, hit_rate: float | None) -> tuple[dict[str, float | None], str | None, float | None]:
+        """(capacity of each stage, the bottleneck, its capacity) with *hit_rate*; reused while nothing changed."""
+        sim = self.sim
+        cfg = sim.config
+        # The hit rate matters only with the cache on (see capacity.stage_capacities).
+        key = (cfg, sim.speeds, hit_rate if (cfg.cache_enabled and not cfg.ideal) else None)
+        old = self._caps_key
+        if old is None or old[0] is not cfg or old[1] is not sim.speeds or old[2] != key[2]:
+            caps = capacity_mod.stage_capacities(cfg, sim.speeds, hit_rate)
+            self._caps = (caps, *capacity_mod.bottleneck(caps))
+            self._caps_key = key
+        return self._caps
+
     def _status_window(self, interval: dict[str, Any], d: dict[str, float], span: float) -> dict[str, Any]:
-        """Recent measurements (the last STATUS_WINDOW_S seconds or more) for the status line."""
+        """Recent measurements (the last STATUS_WINDOW_S seconds or more, at most STATUS_WINDOW_INTERVALS
+        intervals) for the status line."""
         sim = self.sim
         now = sim.engine.now
         arrivals, completed = d["arrivals"], d["completed"]
@@ -131,7 +146,8 @@ class IntervalMeter:
         window = span
         history = sim.history  # does not hold this interval yet
         k = len(history)
-        while k > 0 and window < STATUS_WINDOW_S:
+        oldest = max(0, k - STATUS_WINDOW_INTERVALS)
+        while k > oldest and window < STATUS_WINDOW_S:
             k -= 1
             past = history[k]
             window += past["dt"]
@@ -146,26 +162,30 @@ class IntervalMeter:
         ended = sim.spike_ended_at
         since_end = now - ended if (ended is not None and not spike_active and now >= ended) else None
 
-        def per_s(x: float) -> float:
-            return x / window if window > 0 else 0.0
-
+        if window > 0:
+            arrival_rps, throughput_rps = arrivals / window, completed / window
+            slope = (depth - start_depth) / window
+            # Poisson noise of the depth change over the window (2 sigma), msg/s.
+            slope_noise = 2.0 * math.sqrt(arrivals + completed) / window
+            rejected_full_rps, rate_limited_rps = rejected_full / window, rate_limited / window
+        else:
+            arrival_rps = throughput_rps = slope = slope_noise = rejected_full_rps = rate_limited_rps = 0.0
         return {
             "now_s": now,
             "truncated": interval["truncated"],
-            "arrival_rps": per_s(arrivals),
-            "throughput_rps": per_s(completed),
+            "arrival_rps": arrival_rps,
+            "throughput_rps": throughput_rps,
             "queue_depth": depth,
-            "queue_slope": per_s(depth - start_depth),
-            # Poisson noise of the depth change over the window (2 sigma), msg/s.
-            "slope_noise": per_s(2.0 * math.sqrt(arrivals + completed)),
+            "queue_slope": slope,
+            "slope_noise": slope_noise,
             "capacity_rps": interval["capacity_rps"],
             "bottleneck": interval["bottleneck"],
             "spike_active": spike_active,
             "spike_multiplier": arr.spike_multiplier,
             "spike_left_s": max(0.0, arr.spike_until - now),
             "since_spike_end_s": since_end,
-            "rejected_full_rps": per_s(rejected_full),
-            "rate_limited_rps": per_s(rate_limited),
+            "rejected_full_rps": rejected_full_rps,
+            "rate_limited_rps": rate_limited_rps,
             "dead_lettered": interval["dead_lettered"],
             "p99_ms": interval["p99_latency_ms"],
             "in_system": sim.in_system,
@@ -177,8 +197,7 @@ class IntervalMeter:
         cfg = sim.config
         now = sim.engine.now
         if d is None:
-            cur = sim.tally.as_dict()
-            d = {k: cur[k] - self._prev_tally[k] for k in cur}
+            d = sim.tally.since(self._prev_tally)
         if caps is None:
             caps = capacity_mod.stage_capacities(cfg, sim.speeds, None)
         inf = sim.inference
@@ -229,7 +248,7 @@ class IntervalMeter:
         }
 
 
-def _levels(sim: Simulation) -> tuple[Any, ...]:
+def levels(sim: Simulation) -> tuple[Level, Level, Level, Level]:
     """The time-integrated levels, in the order the meters keep their marks: backlog, in flight, busy workers, busy slots."""
     return (sim.queue.depth, sim.queue.in_flight, sim.workers.busy, sim.inference.busy_slots)
 

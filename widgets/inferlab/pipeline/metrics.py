@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from itertools import repeat
-from operator import mul
+from operator import attrgetter, mul, sub
 
 
 class Level:
@@ -183,6 +183,9 @@ TALLY_FIELDS = (
 )
 
 
+_TALLY_VALUES = attrgetter(*TALLY_FIELDS)
+
+
 class Tally:
     """Named counters (see :data:`TALLY_FIELDS`)."""
 
@@ -193,5 +196,13 @@ class Tally:
             setattr(self, name, 0)
         self.wait_s = 0.0
 
+    def values(self) -> tuple[float, ...]:
+        """Every counter, in :data:`TALLY_FIELDS` order."""
+        return _TALLY_VALUES(self)
+
     def as_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in TALLY_FIELDS}
+        return dict(zip(TALLY_FIELDS, _TALLY_VALUES(self)))
+
+    def since(self, earlier: tuple[float, ...]) -> dict[str, float]:
+        """Each counter's increase since *earlier* (a :meth:`values` reading), by name."""
+        return dict(zip(TALLY_FIELDS, map(sub, _TALLY_VALUES(self), earlier)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 import random
-import statistics
 
 #: The named sources; each gets its own stream.
 STREAM_NAMES = (
@@ -128,6 +127,8 @@ _LAST_CELL = QUANTILE_POINTS - 1  # cells 1 .. N-2 are interpolated, 0 and N-1 a
 @functools.lru_cache(maxsize=1)
 def _normal_quantiles() -> tuple[float, ...]:
     """Standard normal quantiles at i / QUANTILE_POINTS, i = 1 .. QUANTILE_POINTS - 1."""
+    import statistics  # on first use: --ideal runs draw no token counts
+
     inv = statistics.NormalDist().inv_cdf
     return tuple(inv(i / QUANTILE_POINTS) for i in range(1, QUANTILE_POINTS))
 
@@ -177,7 +178,12 @@ class TokenCount:
         self._sigma = sigma = math.sqrt(sigma2)
         self._mu = mu = math.log(mean) - sigma2 / 2.0
         self._random = rng.random
-        self._inv = statistics.NormalDist(mu, sigma).inv_cdf if sigma > 0 else None
+        if sigma > 0:
+            import statistics  # see _normal_quantiles
+
+            self._inv = statistics.NormalDist(mu, sigma).inv_cdf
+        else:
+            self._inv = None
         self._table, self._cells = _lognormal_tables(mu, sigma, cap) if sigma > 0 else ((), ())
 
     def sample(self) -> int:

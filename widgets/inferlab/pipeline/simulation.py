@@ -64,22 +64,19 @@ class Simulation:
         self.cache = ResponseCache(cfg.cache_size, cfg.cache_ttl_s)
         self.inference = Inference(
             engine, tally, replicas=cfg.replicas, slots=cfg.slots, prefill_tps=self.speeds.prefill_tps,
-            speeds=self.speeds.per_slot, fixed_service=cfg.service_dist is not None, unlimited=ideal,
+            speeds=self.speeds.per_slot, fixed_service=cfg.service_dist is not None,
         )
         self.database = Database(cfg.db_connections, 0.0 if ideal else cfg.db_latency_ms / 1000.0)
         self.workers = Orchestrator(
             engine, tally, self.queue, self.cache, self.inference, self.database, streams["failures"],
             workers=cfg.workers, failure_prob=0.0 if ideal else cfg.worker_failure_prob,
             cache_enabled=cfg.cache_enabled and not ideal, cache_latency_s=cfg.cache_latency_ms / 1000.0,
+            serve=ideal,
         )
         self.gateway = Gateway(0.0 if ideal else cfg.gateway_latency_ms / 1000.0,
                                None if ideal else cfg.rate_limit_rps, cfg.rate_limit_burst)
-        if ideal:
-            # No cache and no database, ever: answers go straight to the worker's finish step.
-            self.inference.on_done = self.workers.finish
         self._offer = self.workers.offer  # bound once: called for every request
         # Per-request samplers, each on its own stream (--ideal has no cache and no token model).
-        self._ideal = ideal
         if not ideal:
             self._zipf = ZipfSampler(cfg.keyspace, cfg.zipf_s, streams["popularity"])
             self._prompt = TokenCount(cfg.prompt_tokens_mean, cfg.prompt_tokens_cv, cfg.max_tokens,
@@ -94,7 +91,7 @@ class Simulation:
         self._service_exp = cfg.service_dist == "exp"
         self.arrivals = ArrivalProcess(
             engine, streams["arrivals"], streams["bursts"],
-            self._on_arrival,
+            self._on_ideal_arrival if ideal else self._on_arrival,
             rate=cfg.arrival_rate, pattern=cfg.pattern, amplitude=cfg.diurnal_amplitude,
             period_s=cfg.diurnal_period_s, burst_multiplier=cfg.burst_multiplier,
             burst_mean_s=cfg.burst_mean_s, calm_mean_s=cfg.calm_mean_s,
@@ -114,14 +111,10 @@ class Simulation:
         tally = self.tally
         tally.arrivals += 1
         # Draw every attribute of the request up front, so the k-th request is
-        # the same whatever the controls decide about it.  (--ideal has no
-        # cache and no token model: one key, one token each way.)
-        if self._ideal:
-            key = prompt = output = 1
-        else:
-            key = self._zipf_sample()
-            prompt = self._prompt_sample()
-            output = self._output_sample()
+        # the same whatever the controls decide about it.
+        key = self._zipf_sample()
+        prompt = self._prompt_sample()
+        output = self._output_sample()
         service = self._service_mean_s
         if self._service_exp:
             service *= -_log(1.0 - self._service_random())  # expovariate, inlined
@@ -129,8 +122,17 @@ class Simulation:
         if gateway.rate_rps is not None and not gateway.admit(now):
             tally.rate_limited += 1
             return
-        msg = Message(tally.arrivals, now - gateway.latency_s, key, prompt, output, service)
-        if not self._offer(msg, now):
+        if not self._offer(Message(tally.arrivals, now - gateway.latency_s, key, prompt, output, service), now):
+            tally.rejected_full += 1
+
+    def _on_ideal_arrival(self, now: float) -> None:
+        """:meth:`_on_arrival` of --ideal: no cache and no token model (one key, one token each way), no gateway."""
+        tally = self.tally
+        tally.arrivals += 1
+        service = self._service_mean_s
+        if self._service_exp:
+            service *= -_log(1.0 - self._service_random())  # expovariate, inlined
+        if not self._offer(Message(tally.arrivals, now, 1, 1, 1, service), now):
             tally.rejected_full += 1
 
     # -- controls --------------------------------------------------------------
@@ -186,6 +188,10 @@ class Simulation:
         """Simulate the next *dt* seconds (or until the event budget runs out); return that interval's metrics."""
         dt = check_seconds("dt", dt)
         budget = self.config.event_budget if max_events is None else validate_field("event_budget", max_events)
+        return self._advance(dt, budget)
+
+    def _advance(self, dt: float, budget: int) -> dict[str, Any]:
+        """:meth:`advance` with checked arguments."""
         engine = self.engine
         t0 = engine.now
         events0 = engine.events
@@ -221,7 +227,7 @@ class Simulation:
             # A last step within rounding of a full interval ends the run exactly (no sliver).
             step = left if left <= interval_s * (1.0 + 1e-9) else interval_s
             before = engine.now
-            interval = self.advance(step, max_events=max(1, budget - used))
+            interval = self._advance(step, max(1, budget - used))
             used += interval["events"]
             if interval["truncated"] or used >= budget or engine.now == before:
                 break

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from inferlab.pipeline import capacity as capacity_mod
 from inferlab.pipeline.config import to_dict
-from inferlab.pipeline.intervals import _levels
+from inferlab.pipeline.intervals import levels
 from inferlab.pipeline.metrics import LatencyHistogram, ratio
 from inferlab.pipeline.theory import littles_law_gap
 
@@ -39,8 +39,8 @@ class RunMeter:
         #: True if an event budget ran out within the window.
         self.truncated = False
         self._t0 = sim.engine.now
-        self._tally = sim.tally.as_dict()
-        self._marks = [level.integral(self._t0) for level in _levels(sim)]
+        self._tally = sim.tally.values()
+        self._marks = [level.integral(self._t0) for level in levels(sim)]
         self._wait_base_s = 0.0
         self._entries_base = 0
 
@@ -56,8 +56,8 @@ class RunMeter:
         self.latency = LatencyHistogram()
         self.truncated = False
         self._t0 = now
-        self._tally = sim.tally.as_dict()
-        self._marks = [level.integral(now) for level in _levels(sim)]
+        self._tally = sim.tally.values()
+        self._marks = [level.integral(now) for level in levels(sim)]
         self._wait_base_s = sim.tally.wait_s + queue.waiting_partial_s(now)
         self._entries_base = sim.tally.queue_entries - queue.depth.value
 
@@ -67,15 +67,14 @@ class RunMeter:
         cfg = sim.config
         now = sim.engine.now
         span = now - self._t0
-        cur = sim.tally.as_dict()
-        t = {k: cur[k] - self._tally[k] for k in cur}
+        t = sim.tally.since(self._tally)
         hist = self.latency
         pending = sim.intervals.latencies
         if pending:  # answers since the last interval closed
             hist = hist.copy()
             hist.add_many(sorted(pending))
         queue_area, in_flight_area, busy_area, slots_area = (
-            level.integral(now) - mark for level, mark in zip(_levels(sim), self._marks))
+            level.integral(now) - mark for level, mark in zip(levels(sim), self._marks))
         entries = sim.tally.queue_entries - self._entries_base
         wait_total_s = sim.tally.wait_s + sim.queue.waiting_partial_s(now) - self._wait_base_s
         mean_wait_s = wait_total_s / entries if entries else None
