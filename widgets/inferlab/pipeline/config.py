@@ -30,7 +30,7 @@ from inferlab.inputs import InputError, Param, Params
 
 PATTERNS = ("constant", "diurnal", "bursty")
 SERVICE_DISTS = ("exp", "det")
-#: Largest slot count per server (= ``inference.MAX_SLOTS``, the size of the per-slot speed table).
+#: Largest slot count per server: the per-slot speed table (``inference.per_slot_speeds``) has this many rows.
 MAX_SLOTS = 1024
 
 _ASSUMED = "assumed: a round figure for a small deployment"

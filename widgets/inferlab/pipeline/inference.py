@@ -33,6 +33,27 @@ tracks the earliest finish, so a change of n costs O(log n), not O(n).
 Joins (prefill done) need no events: the prefill line is FIFO, so they are
 known in advance and in time order, and the timer's finish time is computed
 by stepping through the pending ones.
+
+Interface (all the rest of the pipeline uses; a different server model, such
+as llama-server's unified batch, keeps it):
+
+* ``Inference(engine, tally, replicas=, slots=, prefill_tps=, speeds=,
+  fixed_service=)`` -- *speeds* is the per-slot decode tokens/s by number of
+  decoding slots (``speeds.per_slot``); *fixed_service* makes each request
+  hold its slot for ``msg.service_s`` instead (``service_dist``);
+* :meth:`Inference.submit` ``(msg, now)`` -- a worker asks for the completion
+  of ``msg`` (``prompt_tokens``, ``output_tokens``), which may not start
+  before ``msg.ready_at``; the request queues for a slot from *now*;
+* ``on_done(msg, now)`` -- set by the worker pool; called once per request,
+  at the simulated time its last token is out;
+* :meth:`Inference.set_rates` and :meth:`Inference.set_slots` -- live controls;
+* read by the meters: ``busy_slots`` (a :class:`~inferlab.pipeline.metrics.Level`
+  of slots held), ``waiting`` (requests without a slot),
+  :meth:`Inference.decoding_per_server`, and the tally's ``prompt_tokens``
+  and ``generated_tokens``.
+
+Events go on the shared engine (``engine.heap`` with ``engine.counter`` for
+tie-breaks), as every stage's do.
 """
 
 from __future__ import annotations
@@ -41,14 +62,13 @@ from collections import deque
 from heapq import heappop, heappush
 from typing import Callable
 
+from inferlab.pipeline.config import MAX_SLOTS
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.metrics import Level, Tally
 from inferlab.pipeline.pubsub import Message
 
 _INF = float("inf")
 
-#: Largest slot count whose per-slot speed is tabulated (= the config maximum).
-MAX_SLOTS = 1024
 
 
 def per_slot_speeds(decode_tps: float, overhead: float, batched: Callable[[int], float] | None = None) -> list[float]:
@@ -190,17 +210,10 @@ class Inference:
         self.on_done(msg, now)
 
     def _on_service_done(self, arg: tuple[Server, Message]) -> None:
+        """A request with a drawn service time (``service_dist`` without --ideal) is done."""
         server, msg = arg
-        now = self.engine.now
         self.tally.generated_tokens += msg.output_tokens
-        # _release, inlined (the M/M/c benchmark path).
-        server.busy -= 1
-        busy = self.busy_slots
-        busy.value -= 1
-        busy.anchor += now
-        if self.waiting and server.busy < self.slots:
-            self._start(server, self.waiting.popleft(), now)
-        self.on_done(msg, now)
+        self._release(server, msg, self.engine.now)
 
     # -- decode (processor sharing, see module docstring) -------------------
     def _advance(self, server: Server, now: float) -> None:

@@ -270,11 +270,11 @@ class RecentLookups:
     def __init__(self, enough: int, limit: int) -> None:
         self.enough = enough
         self.limit = limit
-        self._intervals: deque[tuple[int, int, int]] = deque()  # (interval number, hits, misses), oldest first
+        self._intervals: deque[tuple[int, float, float]] = deque()  # (interval number, hits, misses), oldest first
         self._pushed = 0      # intervals pushed so far
-        self._lookups = 0     # hits + misses over the kept intervals
+        self._lookups: float = 0  # hits + misses over the kept intervals
 
-    def hit_rate(self, hits: int, misses: int) -> float | None:
+    def hit_rate(self, hits: float, misses: float) -> float | None:
         """Hit rate of (*hits*, *misses*) now plus the newest kept intervals, up to *enough* lookups."""
         enough = self.enough
         if hits + misses < enough:
@@ -285,7 +285,7 @@ class RecentLookups:
                     break
         return ratio(hits, hits + misses)
 
-    def push(self, hits: int, misses: int) -> None:
+    def push(self, hits: float, misses: float) -> None:
         """Keep the newest interval's lookups; drop the ones no later query can reach."""
         intervals = self._intervals
         if hits + misses:

@@ -161,35 +161,28 @@ def ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-#: Cumulative event counters every stage increments; an interval's counts are
-#: the difference of two snapshots (:meth:`Tally.as_dict`).
-TALLY_FIELDS = (
-    "arrivals",         # requests reaching the gateway
-    "rate_limited",     # refused by the gateway's token bucket (HTTP 429)
-    "rejected_full",    # refused because the queue was at max depth
-    "queue_entries",    # times a message became visible (publishes + redeliveries)
-    "received",         # receives by workers
-    "wait_s",           # total seconds messages were visible before a receive or delete
-    "redeliveries",     # messages made visible again after the visibility timeout
-    "dead_lettered",    # messages moved to the dead-letter queue
-    "worker_crashes",   # receives abandoned by a crashing worker
-    "completed",        # requests answered (first completion of a message)
-    "duplicates",       # completions of a message already finished or dead-lettered (at-least-once)
-    "cache_hits",
-    "cache_misses",
-    "prompt_tokens",    # tokens prefilled by llama.cpp
-    "generated_tokens", # tokens decoded by llama.cpp
-    "served_tokens",    # output tokens delivered to clients (cached answers included)
-)
-
-
-_TALLY_VALUES = attrgetter(*TALLY_FIELDS)
-
-
 class Tally:
-    """Named counters (see :data:`TALLY_FIELDS`)."""
+    """Cumulative event counters every stage increments; an interval's counts are the
+    difference of two :meth:`values` readings (:meth:`since`)."""
 
-    __slots__ = TALLY_FIELDS
+    arrivals: int           # requests reaching the gateway
+    rate_limited: int       # refused by the gateway's token bucket (HTTP 429)
+    rejected_full: int      # refused because the queue was at max depth
+    queue_entries: int      # times a message became visible (publishes + redeliveries)
+    received: int           # receives by workers
+    wait_s: float           # total seconds messages were visible before a receive or delete
+    redeliveries: int       # messages made visible again after the visibility timeout
+    dead_lettered: int      # messages moved to the dead-letter queue
+    worker_crashes: int     # receives abandoned by a crashing worker
+    completed: int          # requests answered (first completion of a message)
+    duplicates: int         # completions of a message already finished or dead-lettered (at-least-once)
+    cache_hits: int
+    cache_misses: int
+    prompt_tokens: int      # tokens prefilled by llama.cpp
+    generated_tokens: int   # tokens decoded by llama.cpp
+    served_tokens: int      # output tokens delivered to clients (cached answers included)
+
+    __slots__ = tuple(__annotations__)
 
     def __init__(self) -> None:
         for name in TALLY_FIELDS:
@@ -198,7 +191,7 @@ class Tally:
 
     def values(self) -> tuple[float, ...]:
         """Every counter, in :data:`TALLY_FIELDS` order."""
-        return _TALLY_VALUES(self)
+        return _TALLY_VALUES(self)  # type: ignore[no-any-return, unused-ignore]
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(TALLY_FIELDS, _TALLY_VALUES(self)))
@@ -206,3 +199,8 @@ class Tally:
     def since(self, earlier: tuple[float, ...]) -> dict[str, float]:
         """Each counter's increase since *earlier* (a :meth:`values` reading), by name."""
         return dict(zip(TALLY_FIELDS, map(sub, _TALLY_VALUES(self), earlier)))
+
+
+#: The counters' names, in declaration order.
+TALLY_FIELDS: tuple[str, ...] = Tally.__slots__
+_TALLY_VALUES = attrgetter(*TALLY_FIELDS)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+from collections.abc import Callable
 
 #: The named sources; each gets its own stream.
 STREAM_NAMES = (
@@ -178,12 +179,11 @@ class TokenCount:
         self._sigma = sigma = math.sqrt(sigma2)
         self._mu = mu = math.log(mean) - sigma2 / 2.0
         self._random = rng.random
+        self._inv: Callable[[float], float] | None = None
         if sigma > 0:
             import statistics  # see _normal_quantiles
 
             self._inv = statistics.NormalDist(mu, sigma).inv_cdf
-        else:
-            self._inv = None
         self._table, self._cells = _lognormal_tables(mu, sigma, cap) if sigma > 0 else ((), ())
 
     def sample(self) -> int:
@@ -202,8 +202,10 @@ class TokenCount:
             lo = table[i]
             x = lo + (table[i + 1] - lo) * (u - i)
         else:  # the extreme tails: exact
+            inv = self._inv
+            assert inv is not None  # at() runs only with sigma > 0 (see sample)
             p = u / QUANTILE_POINTS
-            x = math.exp(self._inv(p if p > 0.0 else 1e-300))
+            x = math.exp(inv(p if p > 0.0 else 1e-300))
         k = int(x + 0.5)
         if k < 1:
             return 1

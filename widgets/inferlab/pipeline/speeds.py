@@ -57,7 +57,7 @@ def _calculator_speeds(model: str, quant: str, hardware: str, slots: int,
 
     has_gpu = any(h["name"] == hardware and h["gpu"] is not None for h in calc.list_hardware())
     # A serving llama-server offloads every layer when there is a GPU (-ngl 99).
-    names = {"model": model, "quant": quant, "hardware": hardware, "gpu_layers": 999 if has_gpu else 0}
+    names: dict[str, Any] = {"model": model, "quant": quant, "hardware": hardware, "gpu_layers": 999 if has_gpu else 0}
     report = calc.memory_report(**names)
     prefill = float(report["prefill_tokens_per_s"])
     decode = float(report["decode_tokens_per_s"])
