@@ -19,6 +19,7 @@ from inferlab.pipeline.metrics import Level, percentile, ratio
 from inferlab.pipeline.status import describe
 
 if TYPE_CHECKING:  # pragma: no cover
+    from inferlab.pipeline.config import Config
     from inferlab.pipeline.simulation import Simulation
 
 #: Seconds of recent history the status line looks at ...
@@ -68,44 +69,26 @@ class IntervalMeter:
         lat.sort()
         sim.run_meter.latency.add_many(lat)
         n_lat = len(lat)
-        hits, misses = d["cache_hits"], d["cache_misses"]
-        slots_total = None if cfg.ideal else cfg.slots * cfg.replicas
-        has_span = span > 0
         depth = sim.queue.depth.value
         interval: dict[str, Any] = {
             "t": t1,
             "dt": span,
-            "arrivals": d["arrivals"],
-            "completed": d["completed"],
-            "arrival_rate_rps": d["arrivals"] / span if has_span else None,
-            "throughput_rps": d["completed"] / span if has_span else None,
-            "tokens_per_s": d["generated_tokens"] / span if has_span else None,
-            "served_tokens_per_s": d["served_tokens"] / span if has_span else None,
+            **window_figures(cfg, d, span, queue_area, in_flight_area, busy_area, slots_area),
             "queue_depth": depth,
-            "mean_queue_depth": queue_area / span if has_span else None,
+            "mean_queue_depth": queue_area / span if span > 0 else None,
             "in_flight": depth + sim.queue.in_flight.value,
-            "mean_in_flight": (queue_area + in_flight_area) / span if has_span else None,
             "mean_latency_ms": sum(lat) / n_lat if n_lat else None,
             "p50_latency_ms": percentile(lat, 0.50),
             "p95_latency_ms": percentile(lat, 0.95),
             "p99_latency_ms": percentile(lat, 0.99),
             "mean_wait_ms": d["wait_s"] * 1000.0 / d["received"] if d["received"] else None,
-            "cache_hit_rate": ratio(hits, hits + misses),
-            "worker_utilization": busy_area / (span * cfg.workers) if has_span else None,
-            "slot_utilization": (slots_area / (span * slots_total)) if (has_span and slots_total) else None,
-            "redeliveries": d["redeliveries"],
-            "dead_lettered": d["dead_lettered"],
-            "rejected": d["rate_limited"] + d["rejected_full"],
-            "rate_limited": d["rate_limited"],
-            "rejected_full": d["rejected_full"],
-            "worker_crashes": d["worker_crashes"],
-            "duplicates": d["duplicates"],
             "events": events,
             "truncated": truncated,
         }
         # A fresh list for the next interval (the sorted one now belongs to nobody but this call).
         self.latencies = []
         sim.workers.record_to(self.latencies)
+        hits, misses = d["cache_hits"], d["cache_misses"]
         caps, name, cap = self._capacities(self._recent.hit_rate(hits, misses))
         interval["capacity_rps"] = cap
         interval["bottleneck"] = name
@@ -246,6 +229,37 @@ class IntervalMeter:
                 "capacity_rps": caps["database"],
             },
         }
+
+
+def window_figures(cfg: Config, d: dict[str, float], span: float, queue_area: float, in_flight_area: float,
+                   busy_area: float, slots_area: float) -> dict[str, Any]:
+    """The figures an interval and the summary both give for a window of *span* seconds.
+
+    *d* holds the tally's counts over the window, the areas the levels'
+    integrals over it (count x s): backlog, in flight, busy workers, busy slots.
+    """
+    has_span = span > 0
+    hits, misses = d["cache_hits"], d["cache_misses"]
+    slots_total = None if cfg.ideal else cfg.slots * cfg.replicas
+    return {
+        "arrivals": d["arrivals"],
+        "completed": d["completed"],
+        "arrival_rate_rps": d["arrivals"] / span if has_span else None,
+        "throughput_rps": d["completed"] / span if has_span else None,
+        "tokens_per_s": d["generated_tokens"] / span if has_span else None,
+        "served_tokens_per_s": d["served_tokens"] / span if has_span else None,
+        "mean_in_flight": (queue_area + in_flight_area) / span if has_span else None,
+        "cache_hit_rate": ratio(hits, hits + misses),
+        "worker_utilization": busy_area / (span * cfg.workers) if has_span else None,
+        "slot_utilization": slots_area / (span * slots_total) if (has_span and slots_total) else None,
+        "redeliveries": d["redeliveries"],
+        "dead_lettered": d["dead_lettered"],
+        "rejected": d["rate_limited"] + d["rejected_full"],
+        "rate_limited": d["rate_limited"],
+        "rejected_full": d["rejected_full"],
+        "worker_crashes": d["worker_crashes"],
+        "duplicates": d["duplicates"],
+    }
 
 
 def levels(sim: Simulation) -> tuple[Level, Level, Level, Level]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from inferlab.pipeline import capacity as capacity_mod
 from inferlab.pipeline.config import to_dict
-from inferlab.pipeline.intervals import levels
+from inferlab.pipeline.intervals import levels, window_figures
 from inferlab.pipeline.metrics import LatencyHistogram, ratio
 from inferlab.pipeline.theory import littles_law_gap
 
@@ -86,19 +86,13 @@ class RunMeter:
             gap = littles_law_gap(mean_q, lam, mean_wait_s)
             little = None if math.isinf(gap) else gap
         hits, misses = t["cache_hits"], t["cache_misses"]
-        slots_total = None if cfg.ideal else cfg.slots * cfg.replicas
         caps = capacity_mod.stage_capacities(cfg, sim.speeds, ratio(hits, hits + misses))
         name, cap = capacity_mod.bottleneck(caps)
         last_status = sim.history[-1]["status"] if sim.history else NOT_STARTED
         return {
             "simulated_s": now,
             "window_s": span,
-            "arrivals": t["arrivals"],
-            "completed": t["completed"],
-            "arrival_rate_rps": t["arrivals"] / span if has_span else None,
-            "throughput_rps": t["completed"] / span if has_span else None,
-            "tokens_per_s": t["generated_tokens"] / span if has_span else None,
-            "served_tokens_per_s": t["served_tokens"] / span if has_span else None,
+            **window_figures(cfg, t, span, queue_area, in_flight_area, busy_area, slots_area),
             "mean_wait_ms": mean_wait_s * 1000.0 if mean_wait_s is not None else None,
             "mean_latency_ms": hist.mean(),
             "p50_latency_ms": hist.quantile(0.50),
@@ -108,17 +102,6 @@ class RunMeter:
             "mean_queue_depth": mean_q,
             "queue_arrival_rate_rps": lam,
             "littles_law_error": little,
-            "mean_in_flight": (queue_area + in_flight_area) / span if has_span else None,
-            "cache_hit_rate": ratio(hits, hits + misses),
-            "worker_utilization": busy_area / (span * cfg.workers) if has_span else None,
-            "slot_utilization": slots_area / (span * slots_total) if (has_span and slots_total) else None,
-            "redeliveries": t["redeliveries"],
-            "dead_lettered": t["dead_lettered"],
-            "rejected": t["rate_limited"] + t["rejected_full"],
-            "rate_limited": t["rate_limited"],
-            "rejected_full": t["rejected_full"],
-            "worker_crashes": t["worker_crashes"],
-            "duplicates": t["duplicates"],
             "queue_depth_end": sim.queue.depth.value,
             "in_flight_end": sim.in_system,
             "capacity_rps": cap,
