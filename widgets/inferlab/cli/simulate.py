@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from inferlab.inputs import InputError
+from inferlab.pipeline.config import PARAMS
 
 #: Option -> Config field, for the options that map one to one.
 _FIELD_OPTIONS = {
@@ -104,7 +105,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--duration", type=float, default=60.0, metavar="S", help="simulated seconds (default 60)")
     p.add_argument("--warmup", type=float, default=0.0, metavar="S",
                    help="simulated seconds run first and left out of the results")
-    p.add_argument("--interval", type=float, metavar="S", help="metrics interval for --series (default: 1 s)")
+    budget = PARAMS["run_interval_budget"].default
+    p.add_argument("--interval", type=float, metavar="S",
+                   help="metrics interval for --series (default: 1 s, or duration/1000 beyond 1000 s; "
+                        f"at most {budget:,} intervals per run)")
     p.add_argument("--seed", type=int, default=0, metavar="K")
     p.add_argument("--cache", type=_on_off, metavar="on|off", help="Redis response cache")
     p.add_argument("--cache-size", type=int, metavar="ENTRIES")
