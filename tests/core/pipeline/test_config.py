@@ -76,8 +76,8 @@ def test_errors_name_field_value_and_allowed(field, value, allowed):
 
 def test_unknown_field_and_not_a_mapping():
     with pytest.raises(InputError) as info:
-        make_config({"colour": "red"})
-    assert info.value.field == "colour" and "arrival_rate" in info.value.allowed
+        make_config({"color": "red"})
+    assert info.value.field == "color" and "arrival_rate" in info.value.allowed
     with pytest.raises(InputError) as info:
         make_config([1, 2])
     assert info.value.field == "config"
@@ -119,7 +119,7 @@ def test_replace_controls_only_for_live_fields():
             "hardware"} <= CONTROL_FIELDS
 
 
-def test_validate_field_normalises():
+def test_validate_field_normalizes():
     assert validate_field("workers", 4.0) == 4 and isinstance(validate_field("workers", 4.0), int)
     assert validate_field("arrival_rate", 3) == 3.0 and isinstance(validate_field("arrival_rate", 3), float)
     assert validate_field("rate_limit_rps", None) is None

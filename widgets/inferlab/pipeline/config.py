@@ -76,10 +76,10 @@ class Config:
         "diurnal_period_s", "float", 120.0, "Diurnal period", "s", low=0, low_open=True, high=1e9,
         help="Length of one 'day' of the diurnal pattern.", source="a day compressed to 2 minutes to watch it"))
     diurnal_amplitude: float = _in(Param(
-        "diurnal_amplitude", "float", 0.5, "Diurnal amplitude", "x arrival rate", low=0, high=1,
+        "diurnal_amplitude", "float", 0.5, "Diurnal amplitude", "× arrival rate", low=0, high=1,
         help="The diurnal rate swings by this fraction of the arrival rate.", source=_ASSUMED))
     burst_multiplier: float = _in(Param(
-        "burst_multiplier", "float", 4.0, "Burst size", "x arrival rate", low=1, high=1e6,
+        "burst_multiplier", "float", 4.0, "Burst size", "× arrival rate", low=1, high=1e6,
         help="Bursty pattern: the rate during a burst.", source=_ASSUMED))
     burst_mean_s: float = _in(Param(
         "burst_mean_s", "float", 5.0, "Mean burst length", "s", low=0, low_open=True, high=1e9,
@@ -171,7 +171,7 @@ class Config:
         "decode_tps", "float", 100.0, "Decode speed", "tokens/s", low=0, low_open=True, high=1e9,
         help="Output tokens per second of one slot decoding alone (without a model).", source=_ASSUMED))
     batch_overhead: float = _in(Param(
-        "batch_overhead", "float", 0.1, "Batch overhead", "x step time per extra slot", low=0, high=10,
+        "batch_overhead", "float", 0.1, "Batch overhead", "× step time per extra slot", low=0, high=10,
         help="Each additional decoding slot lengthens a decode step by this fraction (without a model).",
         source="fitted to the sample table of llama.cpp examples/batched-bench/README.md (see inference.py)"))
     slots: int = _in(Param(

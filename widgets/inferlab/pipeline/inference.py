@@ -314,12 +314,6 @@ class Inference:
                 break
             self._start(server, self.waiting.popleft(), now)
 
-    def decoding(self, server: Server | None = None) -> int:
-        """Slots decoding right now, on *server* or on all servers (prefills done count as decoding)."""
-        if server is not None:
-            return self.decoding_per_server()[server.index]
-        return sum(self.decoding_per_server())
-
     def decoding_per_server(self) -> list[int]:
         """Slots decoding right now on each server, in server order."""
         now = self.engine.now

@@ -169,7 +169,7 @@ class TokenCount:
     are looked up directly, with the same results as interpolating.
     """
 
-    __slots__ = ("mean", "cv", "cap", "_mu", "_sigma", "_random", "_table", "_inv", "_cells")
+    __slots__ = ("mean", "cv", "cap", "_sigma", "_random", "_table", "_inv", "_cells")
 
     def __init__(self, mean: float, cv: float, cap: int, rng: random.Random) -> None:
         self.mean = mean
@@ -177,7 +177,7 @@ class TokenCount:
         self.cap = cap
         sigma2 = math.log1p(cv * cv)
         self._sigma = sigma = math.sqrt(sigma2)
-        self._mu = mu = math.log(mean) - sigma2 / 2.0
+        mu = math.log(mean) - sigma2 / 2.0
         self._random = rng.random
         self._inv: Callable[[float], float] | None = None
         if sigma > 0:
