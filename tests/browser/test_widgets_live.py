@@ -82,17 +82,16 @@ def metric(pg: object, name: str) -> object:
 
 def rate_for(load: float, workers: int) -> float:
     """An arrival rate that is *load* x the capacity of a pipeline with *workers* (per the core)."""
-    from inferlab.ui import validate_options
-    from inferlab.ui.pipeline_view import capacity_rps
+    from inferlab.pipeline.widget import PipelineWidget, capacity_rps
 
-    return round(load * capacity_rps(validate_options("pipeline", {"workers": workers})), 1)
+    return round(load * capacity_rps(PipelineWidget.parse({"workers": workers})), 1)
 
 
 def cli_memory(options: dict) -> dict:
-    from inferlab.ui import validate_options
-    from inferlab.ui.quant_options import cli_args
+    from inferlab.llamacpp.widget import QuantWidget
 
-    args = cli_args(validate_options("quant", options))
+    values = QuantWidget.parse(options)
+    args = [arg for p in QuantWidget.params if values[p.name] is not None for arg in (p.cli_flag(), p.text(values[p.name]))]
     out = subprocess.run([sys.executable, "-m", "inferlab", "memory", *args, "--json"], capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout)
@@ -101,16 +100,16 @@ def cli_memory(options: dict) -> dict:
 def test_static_prerender_without_javascript(browser: object, site_server: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     pg = context.new_page()
-    for path, widget, metrics in ((QUANT_PAGE, "quant", ("file_size", "total_memory", "decode_speed")),
+    for path, widget, metrics in ((QUANT_PAGE, "quant", ("file_bytes", "total_bytes", "decode_tokens_per_s")),
                                   ("", "pipeline", ("latency_p99", "queue_depth", "throughput_tokens", "cache_hit"))):
         pg.goto(site_server + path)
         root = pg.locator(f'[data-widget="{widget}"]')
         assert root.get_attribute("data-state") == "static"
         for name in metrics:
-            text = pg.locator(f'[data-metric="{name}"]').text_content().strip()
+            text = pg.locator(f'[data-metric="{name}"]').first.text_content().strip()
             assert text and text != "—", name
         assert root.locator("svg").count() >= 1
-        assert root.locator("[data-status]").text_content().strip()
+        assert root.locator("[data-status]").first.text_content().strip()
     context.close()
 
 
@@ -140,20 +139,19 @@ def test_calculator_goes_live_and_equals_the_cli(page: tuple) -> None:
     root = pg.locator('[data-widget="quant"]')
     root.scroll_into_view_if_needed()
     start = json.loads(root.get_attribute("data-options"))
-    static = {name: metric(pg, name) for name in ("file_size", "total_memory", "decode_speed")}
+    static = {name: metric(pg, name) for name in ("file_bytes", "total_bytes", "decode_tokens_per_s")}
     expected = cli_memory(start)
-    assert static == {"file_size": expected["file_bytes"], "total_memory": expected["total_bytes"],
-                      "decode_speed": expected["decode_tokens_per_s"]}
+    assert static == {key: expected[key] for key in static}
     pg.select_option('[data-widget="quant"] select[name="quant"]', "Q5_K_M")
     pg.fill('[data-widget="quant"] input[name="ctx"]', "2048")
     wait_state(pg, "quant", "live")
-    pg.wait_for_function("document.querySelector('[data-metric=file_size]').dataset.value !== '%s'"
-                         % static["file_size"])
+    pg.wait_for_function("document.querySelector('[data-metric=file_bytes]').dataset.value !== '%s'"
+                         % static["file_bytes"])
     pg.wait_for_timeout(500)
     expected = cli_memory({**start, "quant": "Q5_K_M", "ctx": 2048})
-    assert metric(pg, "file_size") == expected["file_bytes"]
-    assert metric(pg, "total_memory") == expected["total_bytes"]
-    assert metric(pg, "decode_speed") == expected["decode_tokens_per_s"]
+    assert metric(pg, "file_bytes") == expected["file_bytes"]
+    assert metric(pg, "total_bytes") == expected["total_bytes"]
+    assert metric(pg, "decode_tokens_per_s") == expected["decode_tokens_per_s"]
     assert "quant.quant=Q5_K_M" in pg.url and "quant.ctx=2048" in pg.url
     no_errors(watch)
 
@@ -166,7 +164,7 @@ def test_url_restores_a_shared_configuration(page: tuple) -> None:
     start = json.loads(pg.locator('[data-widget="quant"]').get_attribute("data-options"))
     pg.wait_for_timeout(300)
     expected = cli_memory({**start, "quant": "Q6_K", "kv_type": "q8_0"})
-    assert metric(pg, "total_memory") == expected["total_bytes"]
+    assert metric(pg, "total_bytes") == expected["total_bytes"]
     no_errors(watch)
 
 
@@ -230,11 +228,11 @@ def test_failed_runtime_load_keeps_the_static_view(page: tuple) -> None:
     pg.goto(watch.origin + QUANT_PAGE)
     root = pg.locator('[data-widget="quant"]')
     root.scroll_into_view_if_needed()
-    static = pg.locator('[data-metric="file_size"]').text_content()
+    static = pg.locator('[data-metric="file_bytes"]').first.text_content()
     pg.select_option('[data-widget="quant"] select[name="quant"]', "Q8_0")
     wait_state(pg, "quant", "error")
     assert "unavailable" in root.locator("[data-mode]").text_content()
-    assert pg.locator('[data-metric="file_size"]').text_content() == static
+    assert pg.locator('[data-metric="file_bytes"]').first.text_content() == static
     assert root.locator("svg").count() >= 2
 
 
@@ -258,7 +256,7 @@ def go_live_by_touch(pg: object, origin: str) -> None:
     pg.select_option('[data-widget="quant"] select[name="quant"]', "Q6_K")
     wait_state(pg, "quant", "live")
     expected = cli_memory({**start, "quant": "Q6_K"})["file_bytes"]
-    pg.wait_for_function("document.querySelector('[data-metric=file_size]').dataset.value === '%s'" % expected)
+    pg.wait_for_function("document.querySelector('[data-metric=file_bytes]').dataset.value === '%s'" % expected)
 
 
 def test_live_mode_restores_the_build_time_snapshot(page: tuple) -> None:

@@ -110,3 +110,8 @@ def test_any_value_parses_or_is_an_input_error(value):
         else:
             if isinstance(out, float):
                 assert math.isfinite(out)
+
+
+def test_suffixes_in_units_of_per():
+    billions = Param("params_b", "float", 7.0, low=0.05, high=2000, suffixes=True, per=1e9)
+    assert billions.parse("70B") == 70.0 and billions.parse("70") == 70.0 and billions.parse("500M") == 0.5

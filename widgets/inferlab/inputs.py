@@ -99,7 +99,8 @@ class Param:
     catalogue lists are never written twice) and ``labels`` maps a choice to
     its display name.  ``optional`` admits ``None`` (written as an empty
     field, ``none`` or ``auto``), whose meaning ``none_means`` states.
-    ``suffixes`` accepts ``8k`` / ``70B`` for counts.  ``source`` says where
+    ``suffixes`` accepts ``8k`` / ``70B`` for counts (a value kept in units
+    of ``per``, e.g. billions, reads ``70B`` as 70).  ``source`` says where
     the default (or range) comes from.  ``flag``/``aliases`` are its CLI
     spellings (default ``--name-with-dashes``); ``control`` picks the widget
     control (``range``, ``number``, ``select``, ``switch``; default by kind)
@@ -122,6 +123,7 @@ class Param:
     optional: bool = False
     none_means: str = ""
     suffixes: bool = False
+    per: float = 1.0
     flag: str | None = None
     aliases: tuple[str, ...] = ()
     control: str = ""
@@ -242,7 +244,7 @@ class Param:
         text = value.replace("_", "").replace(",", "")
         scale = 1.0
         if self.suffixes and text and text[-1].lower() in SUFFIXES:
-            scale, text = SUFFIXES[text[-1].lower()], text[:-1]
+            scale, text = SUFFIXES[text[-1].lower()] / self.per, text[:-1]
         try:
             number = float(text) * scale
         except (ValueError, OverflowError):
