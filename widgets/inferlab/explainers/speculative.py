@@ -78,7 +78,7 @@ PARAMS = Params([
           source="llama.cpp --spec-draft-n-max (default 3)"),
     Param("draft_cost", "float", None, "Draft cost c", low=0, high=2, step=0.01, optional=True,
           none_means="from the speed model: draft step ÷ target step at batch 1",
-          help="one draft step as a fraction of one target step"),
+          help="one draft step as a fraction of one target step, at every batch size"),
     Param("model", "choice", "qwen2.5-32b", "Target model", choices=_models, labels=_model_labels),
     Param("draft_model", "choice", "qwen2.5-0.5b", "Draft model", choices=_models, labels=_model_labels,
           help="must share the target's tokenizer (not checked)"),
@@ -220,7 +220,10 @@ def load_point(v: dict[str, Any], batch: int, alpha: float) -> dict[str, float]:
     """Plain vs speculative decoding of *batch* sequences: step times (s) and the speed-up."""
     gamma, depth = v["draft_tokens"], v["depth"]
     target = step_seconds(v["model"], v["quant"], v["hardware"], batch, depth)
-    draft = step_seconds(v["draft_model"], v["draft_quant"], v["hardware"], batch, depth)
+    if v["draft_cost"] is None:
+        draft = step_seconds(v["draft_model"], v["draft_quant"], v["hardware"], batch, depth)
+    else:  # a given draft cost is a fraction of the target's step at every batch size (e.g. an n-gram lookup)
+        draft = v["draft_cost"] * target
     # verification: weights and FLOPs of batch x (γ+1) tokens, KV of `batch` sequences read once
     fresh = step_seconds(v["model"], v["quant"], v["hardware"], batch, 0)
     verify = step_seconds(v["model"], v["quant"], v["hardware"], batch * (gamma + 1), 0) + (target - fresh)
@@ -339,7 +342,7 @@ class SpeculativeWidget(Widget):
     )
     presets = (
         Preset("Low acceptance (α 0.5)", {"acceptance": 0.5}),
-        Preset("Cheap n-gram draft (c 0.01, α 0.6)", {"acceptance": 0.6, "draft_cost": 0.01, "draft_tokens": 8}),
+        Preset("Nearly free draft (c 0.01, α 0.6)", {"acceptance": 0.6, "draft_cost": 0.01, "draft_tokens": 8}),
         Preset("Busy server: 64 sequences", {"batch": 64}),
         Preset("llama.cpp rule, uniform draft", {"rule": "match", "pair": "uniform"}),
     )
