@@ -215,3 +215,17 @@ def test_bad_input_names_the_field(name: str, value: object) -> None:
     with pytest.raises(InputError) as err:
         s.PARAMS.parse({name: value})
     assert err.value.field == name
+
+
+def test_stage_chart_is_well_formed_accessible_svg() -> None:
+    import xml.etree.ElementTree as ET
+
+    from inferlab.ui import svg
+
+    chart = s.SamplingWidget(s.PARAMS.parse({"grammar": True, "example": "json"})).view().charts["stages"]
+    root = ET.fromstring(chart)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("role") == "img" and root.find(f"{ns}title") is not None and root.find(f"{ns}desc") is not None
+    assert "ifw-hl" in chart, "the chosen token is highlighted"
+    ET.fromstring(svg.bar_grid(["<a>", "b & c"], [("x", [0.5, None]), ("y", [float("nan"), 1.0])],
+                               title="t <", desc="d &"))
