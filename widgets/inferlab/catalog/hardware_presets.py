@@ -19,9 +19,10 @@ _DESKTOP_HOST = CpuSpec("Ryzen 9 7950X, 2ch DDR5-5600", 64, 89.6, 16, 32, 2300)
 # Host assumed for the data-centre GPUs (cloud instances vary): 32-core EPYC 7003 with 8-channel
 # DDR4-3200 = 8 x 8 B x 3200 MT/s = 204.8 GB/s, 256 GiB.
 _SERVER_HOST = CpuSpec("32-core EPYC, 8ch DDR4-3200", 256, 204.8, 32, 64, 2000)
-# Host of the HBM3 accelerators: 2 x 48-core server CPUs, 12-channel DDR5-4800 each
-# (2 x 12 x 8 B x 4800 MT/s = 921.6 GB/s), 1.5 TiB -- a typical 8-GPU node, estimate.
-_HBM_HOST = CpuSpec("2 x 48-core, 24ch DDR5-4800", 1536, 921.6, 96, 192, 8000)
+# Host of the HBM3 accelerators: a 2-socket node with 48-core CPUs and 12-channel DDR5-4800 per
+# socket, 1.5 TiB (a typical 8-GPU node, estimate).  llama.cpp's CPU threads are counted on one
+# NUMA node (its --numa modes pin to a node): 12 x 8 B x 4800 MT/s = 460.8 GB/s, 48 cores.
+_HBM_HOST = CpuSpec("48-core socket of a 2-socket node, 12ch DDR5-4800", 1536, 460.8, 48, 96, 4000)
 # PCIe host->device achieved rates (estimates): 4.0 x16 31.5 GB/s theoretical -> ~25 GB/s;
 # 5.0 x16 63 GB/s theoretical -> ~50 GB/s.
 _PCIE4, _PCIE5 = 25.0, 50.0
@@ -127,16 +128,16 @@ _PRESETS = (
              calibration="XD Dec 2023 build: Llama 2 7B and 70B Q4_0 tg and pp512", calibration_era=2023),
     Hardware("l4", "NVIDIA L4 24 GB + server host", cpu=_SERVER_HOST,
              # 24 GB GDDR6, 300 GB/s, FP16 tensor 242 TFLOPS sparse = 121 dense: L4 datasheet
-             gpu=replace(_RTX4080, name="L4", vram_gib=24, bandwidth_gbs=300, fp16_tflops=121.0),
+             gpu=replace(_RTX4090, name="L4", vram_gib=24, bandwidth_gbs=300, fp16_tflops=121.0),
              source="https://www.nvidia.com/en-us/data-center/l4/",
-             calibration="factors of rtx-4080 (same Ada AD10x generation), not measured on this card",
-             calibration_era=2024),
+             calibration="factors of rtx-4090 (same Ada AD10x generation), not measured on this card",
+             calibration_era=2025),
     Hardware("l40s", "NVIDIA L40S 48 GB + server host", cpu=_SERVER_HOST,
              # 48 GB GDDR6, 864 GB/s, FP16 tensor 362.05 TFLOPS dense: L40S datasheet
-             gpu=replace(_RTX4080, name="L40S", vram_gib=48, bandwidth_gbs=864, fp16_tflops=362.05),
+             gpu=replace(_RTX4090, name="L40S", vram_gib=48, bandwidth_gbs=864, fp16_tflops=362.05),
              source="https://www.nvidia.com/en-us/data-center/l40s/",
-             calibration="factors of rtx-4080 (same Ada AD10x generation), not measured on this card",
-             calibration_era=2024),
+             calibration="factors of rtx-4090 (same Ada AD10x generation), not measured on this card",
+             calibration_era=2025),
     Hardware("h100-sxm", "NVIDIA H100 SXM 80 GB + HBM node host", cpu=_HBM_HOST,
              # 80 GB HBM3, 3.35 TB/s, FP16 tensor 1,979 TFLOPS sparse = 989.5 dense: H100 datasheet
              gpu=replace(_H100_PCIE, name="H100 SXM", bandwidth_gbs=3350, fp16_tflops=989.5),

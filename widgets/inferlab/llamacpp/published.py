@@ -150,6 +150,10 @@ PREFILL = (
     _xd("rtx-a6000", "llama-2-7b", "Q4_0", "pp", 512, 2979.12, _XD_DEC23),
     _xd("rtx-a6000", "llama-2-70b", "Q4_0", "pp", 512, 405.97, _XD_DEC23),
     _xd("rtx-4090", "llama-3-70b", "Q4_K_M", "pp", 512, 839.43, _XD_MAY24, gpus=2),
+    # A small model's prompt speed: Llama 3.2 1B BF16 on an RTX 3090, llama-bench pp512 (ubatch 512),
+    # master column of PR #24216 ("CUDA: remove -sm row, refactor cuBLAS"), 2026.
+    SpeedRow("rtx-3090", "llama-3.2-1b", "BF16", "pp", 512, 17751.37, GH + "pull/24216",
+             "2026 (master before PR #24216)", era=2026),
     SpeedRow("ddr5-desktop", "llama-2-7b", "Q4_0", "pp", 512, 55.21, GH + "issues/34",
              "Aug 2023 (slaren, i9-13900K, 32 threads)", era=2023),
 )

@@ -164,9 +164,7 @@ def resolve(*, model="llama-3-8b", quant="Q4_K_M", ctx=4096, kv_type="f16", gpu_
     shape = build_shape(model, params=params, **(custom_shape or {}))
     ft = get_file_type(PARAMS["quant"].parse(quant)).name if quant is not None else None
     imatrix = PARAMS["imatrix"].parse(imatrix)
-    ctx = PARAMS["ctx"].parse(ctx)
-    if ctx is not None:
-        ctx = PARAMS["ctx"].with_(high=shape.max_ctx, unit=f"tokens, {shape.display_name} max context").parse(ctx)
+    ctx = PARAMS["ctx"].with_(high=shape.max_ctx, unit=f"tokens, {shape.display_name} max context").parse(ctx)
     kv_type = PARAMS["kv_type"].parse(str(kv_type).lower() if isinstance(kv_type, str) else kv_type)
     fa_input = PARAMS["flash_attn"].parse(flash_attn)
     flash = fa_input != "off"
