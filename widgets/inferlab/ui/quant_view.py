@@ -77,10 +77,11 @@ def _status(r: dict[str, Any]) -> str:
              f"all {layers} layers on the GPU" if layers >= r["n_layers"] + 1 else
              f"{layers} of {r['n_layers'] + 1} layers on the GPU")
     verdict = "It fits" if r["fits"] else "It does not fit"
+    speed = (f"about {r['decode_tokens_per_s']:.0f} tokens/s generating, {r['prefill_tokens_per_s']:,.0f} tokens/s "
+             "reading the prompt" if r["fits"] else "so it would not run: no speed")
     return (f"{r['display_name']} at {r['quant']} ({r['bits_per_weight']:.2f} bits/weight) with a {r['ctx']:,}-token "
             f"{r['kv_type']} KV cache needs {size_text(r['total_bytes'])}, {where} of the {r['hardware_display']}. "
-            f"{verdict} ({r['fits_reason'].split(': ', 1)[-1]}); about {r['decode_tokens_per_s']:.0f} tokens/s "
-            f"generating, {r['prefill_tokens_per_s']:,.0f} tokens/s reading the prompt.")
+            f"{verdict} ({r['fits_reason'].split(': ', 1)[-1]}); {speed}.")
 
 
 def memory_chart(r: dict[str, Any]) -> str:
