@@ -187,3 +187,12 @@ def test_ctx_validation_property(bad):
 
 def test_ggml_types_cover_all_defaults():
     assert {f.default_type for f in FILE_TYPES.values()} <= set(GGML_TYPES)
+
+
+def test_parallel_slots_share_a_bigger_context():
+    # llama-server -np 4 -c 32768 gives each slot 8,192 tokens: Llama 3 8B's trained context
+    r = c.memory_report(model="llama-3-8b", ctx=32768, parallel=4, hardware="rtx-4090")
+    assert r["parallel"] == 4 and r["kv_cells"] == 32768
+    with pytest.raises(InputError) as info:
+        c.memory_report(model="llama-3-8b", ctx=32769, parallel=4)
+    assert info.value.field == "ctx" and "x 4 slots" in str(info.value)

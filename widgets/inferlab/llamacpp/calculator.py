@@ -112,7 +112,7 @@ def memory_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", ctx: int | N
                   imatrix: bool | None = None, params: float | None = None, gpus: int = 1,
                   tensor_split=None, flash_attn: str = "auto", device_memory_gib: float | None = None,
                   device_bandwidth_gbs: float | None = None, device_tflops: float | None = None,
-                  **custom_shape) -> dict:
+                  parallel: int = 1, **custom_shape) -> dict:
     """Memory placement, fit and speed of running *model* at *quant* with llama.cpp.
 
     ``gpu_layers`` is ``-ngl`` (the output layer is offloaded first; n_layers+1
@@ -131,7 +131,7 @@ def memory_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", ctx: int | N
                                 threads_batch=threads_batch, imatrix=imatrix, params=params, gpus=gpus,
                                 tensor_split=tensor_split, flash_attn=flash_attn,
                                 device_memory_gib=device_memory_gib, device_bandwidth_gbs=device_bandwidth_gbs,
-                                device_tflops=device_tflops), custom_shape))
+                                device_tflops=device_tflops, parallel=parallel), custom_shape))
     s, q = st.shape, st.quant
     summ = summary(s, q, st.imatrix)
     fit_result, p, fit, split = _resolved_run(st)
@@ -154,7 +154,7 @@ def memory_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", ctx: int | N
         "gpu_layers_setting": "auto-fit" if st.gpu_layers_request is None and st.has_gpu
         else st.gpu_layers_request or 0,
         "fit_steps": list(fit_result.steps), "n_layers": s.n_layers, "output_on_gpu": p.output_on_gpu,
-        "gpus": st.gpus, "layers_per_gpu": [len(g.layers) + g.has_output for g in p.gpus],
+        "gpus": st.gpus, "parallel": st.parallel, "layers_per_gpu": [len(g.layers) + g.has_output for g in p.gpus],
         "hardware": st.hw.name, "hardware_display": st.hw.display_name, "unified_memory": st.hw.unified,
         "llama_cpp_build": st.hw.calibration,
         "weights_bytes": summ["tensor_data_bytes"], "kv_cache_bytes": p.kv_gpu + p.kv_cpu,
@@ -235,8 +235,9 @@ def speed_model(model: str = "llama-3-8b", quant: str = "Q4_K_M", hardware: str 
                 flash_attn: str = "auto", **more) -> SpeedModel:
     """The :class:`~inferlab.llamacpp.speed.SpeedModel` of a configuration, for repeated step timing.
 
-    *ctx* (KV cells, default 4096) sizes the placement and the fit; the
-    remaining keywords are :func:`memory_report`'s.  Raises InputError when
+    *ctx* (KV cells over all slots, default 4096; up to ``parallel`` x the
+    trained context) sizes the placement and the fit; the remaining keywords
+    are :func:`memory_report`'s (``parallel`` = llama-server ``-np``).  Raises InputError when
     the configuration does not fit (field ``model``, saying what is short).
     """
     custom_shape = {k: more.pop(k) for k in list(more) if k in _SHAPE_KEYS}
@@ -280,6 +281,7 @@ def speed_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", hardware: str
               device_memory_gib=device_memory_gib, device_bandwidth_gbs=device_bandwidth_gbs,
               device_tflops=device_tflops)
     st, batch, depth = _speed_setup(kw, custom_shape, batch, depth, ctx)
+    st = replace(st, parallel=batch)  # each sequence is a slot (sliding-window caches hold one window each)
     fit_result, p, fit, split = _resolved_run(st)
     out = {"model": st.shape.name, "display_name": st.shape.display_name, "quant": st.quant,
            "hardware": st.hw.name, "hardware_display": st.hw.display_name, "gpus": st.gpus,

@@ -99,6 +99,11 @@ PARAMS = Params((
           high=100_000, low_open=True, optional=True, none_means="required with hardware=custom"),
     Param("device_tflops", "float", None, "Custom GPU FP16 TFLOPS", unit="TFLOP/s", low=0,
           high=100_000, low_open=True, optional=True, none_means="required with hardware=custom"),
+    Param("parallel", "int", 1, "Parallel slots (-np)", unit="slots", low=1, high=4096, aliases=("-np",),
+          help="sequences sharing the KV cache; ctx may reach parallel x the trained context",
+          source=LLAMA_COMMON_H + ": n_parallel = 1 (llama-server without -np picks 4 with a unified "
+                 "KV cache: 'setting n_parallel = 4 and kv_unified = true', github.com/ggml-org/"
+                 "llama.cpp/pull/16962 log)"),
     Param("batch", "int", 1, "Sequences", unit="sequences", low=1, high=4096,
           help="sequences decoding together (llama-server slots generating at once)"),
     Param("depth", "int", 0, "Context depth", unit="tokens", low=0, high=10_000_000, suffixes=True,

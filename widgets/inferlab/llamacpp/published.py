@@ -130,9 +130,8 @@ SINGLE_STREAM = (
              "Aug 2023 (slaren, i9-13900K, 8 threads)", era=2023),
     # Mixtral 8x7B on an M2 Max (38-core GPU, 96 GB), build 9fb13f9 (1631), llama-bench tg 128:
     # brozkrut's table in PR #4406 ("llama : add Mixtral support"), Dec 2023.
-    SpeedRow("m2-max", "mixtral-8x7b", "Q4_0", "tg", 128, 36.66, GH + "pull/4406", "Dec 2023 (b1631, 9fb13f9)", era=2023),
-    SpeedRow("m2-max", "mixtral-8x7b", "Q8_0", "tg", 128, 22.87, GH + "pull/4406", "Dec 2023 (b1631, 9fb13f9)", era=2023),
-    SpeedRow("m2-max", "mixtral-8x7b", "Q4_K_M", "tg", 128, 34.72, GH + "pull/4406", "Dec 2023 (b1631, 9fb13f9)", era=2023),
+    *(SpeedRow("m2-max", "mixtral-8x7b", q, "tg", 128, v, GH + "pull/4406", "Dec 2023 (b1631, 9fb13f9)", era=2023)
+      for q, v in (("Q4_0", 36.66), ("Q8_0", 22.87), ("Q4_K_M", 34.72))),
 )
 
 PREFILL = (

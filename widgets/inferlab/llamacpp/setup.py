@@ -70,6 +70,7 @@ class Setup:
     flash_attn_input: str
     hw: Hardware
     gpus: int
+    parallel: int
     tensor_split: tuple[float, ...] | None
     ctx_request: int | None
     gpu_layers_request: int | None
@@ -90,7 +91,7 @@ class Setup:
     def placement(self, gpu_layers: int, ctx_cells: int, split=None, quant: str | None = None) -> Placement:
         split = split if split is not None else self.tensor_split
         return place(self.shape, self.tensors(quant), ctx_cells, self.kv_type, gpu_layers, self.has_gpu,
-                     self.flash_attn, self.gpus, list(split) if split else None)
+                     self.flash_attn, self.gpus, list(split) if split else None, self.parallel)
 
     def check(self, p: Placement) -> dict:
         return fit_check(p, self.vram_limit if self.has_gpu else None, self.ram_limit, self.hw.unified,
@@ -157,14 +158,16 @@ def _hardware(hardware, gpu_layers, device) -> Hardware:
 def resolve(*, model="llama-3-8b", quant="Q4_K_M", ctx=4096, kv_type="f16", gpu_layers=None,
             vram_gib=None, ram_gib=None, hardware=None, threads=None, threads_batch=None, imatrix=None,
             params=None, gpus=1, tensor_split=None, flash_attn="auto", device_memory_gib=None,
-            device_bandwidth_gbs=None, device_tflops=None, custom_shape=None) -> Setup:
+            device_bandwidth_gbs=None, device_tflops=None, parallel=1, custom_shape=None) -> Setup:
     """Validate every input and settle llama.cpp's defaults (see the module docstring)."""
     model = PARAMS["model"].parse(model)
     params = PARAMS["params"].parse(params)
     shape = build_shape(model, params=params, **(custom_shape or {}))
     ft = get_file_type(PARAMS["quant"].parse(quant)).name if quant is not None else None
     imatrix = PARAMS["imatrix"].parse(imatrix)
-    ctx = PARAMS["ctx"].with_(high=shape.max_ctx, unit=f"tokens, {shape.display_name} max context").parse(ctx)
+    n_seq = PARAMS["parallel"].parse(parallel)
+    limit = f"tokens, {shape.display_name} max context" + (f" x {n_seq} slots" if n_seq > 1 else "")
+    ctx = PARAMS["ctx"].with_(high=shape.max_ctx * n_seq, unit=limit).parse(ctx)
     kv_type = PARAMS["kv_type"].parse(str(kv_type).lower() if isinstance(kv_type, str) else kv_type)
     fa_input = PARAMS["flash_attn"].parse(flash_attn)
     flash = fa_input != "off"
@@ -196,7 +199,7 @@ def resolve(*, model="llama-3-8b", quant="Q4_K_M", ctx=4096, kv_type="f16", gpu_
     t = PARAMS["threads"].parse(threads)
     tb = PARAMS["threads_batch"].parse(threads_batch)
     return Setup(shape=shape, quant=ft, imatrix=imatrix, kv_type=kv_type, flash_attn=flash,
-                 flash_attn_input=fa_input, hw=hw, gpus=n_gpus, tensor_split=split, ctx_request=ctx,
+                 flash_attn_input=fa_input, hw=hw, gpus=n_gpus, parallel=n_seq, tensor_split=split, ctx_request=ctx,
                  gpu_layers_request=gpu_layers, vram_limit=vram_limit, ram_limit=ram_limit,
                  threads=advice["threads"] if t is None else t,
                  threads_batch=advice["threads_batch"] if tb is None else tb, advice=advice,

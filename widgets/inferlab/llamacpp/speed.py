@@ -187,10 +187,27 @@ class DeviceWork:
 
 @dataclass(frozen=True)
 class SpeedModel:
-    """Step times of one configuration.  Build it with :func:`build_speed_model`.
+    """Step times of one configuration.  Build it with :func:`build_speed_model`
+    (or ``inferlab.llamacpp.calculator.speed_model(model=..., hardware=...)``).
 
-    :meth:`step_seconds` is the primitive the server simulator calls for
-    every unified batch step; the other methods are its special cases.
+    :meth:`step_seconds` is the primitive a llama-server simulation calls once
+    per unified batch step; the other methods are its special cases::
+
+        sm = speed_model(model="llama-3-8b", quant="Q4_K_M", hardware="rtx-4090", ctx=32768)
+        # slots 0-2 generating with 1200, 300 and 4000 tokens cached; slot 3 reading
+        # a prompt: 512 of its tokens in this step, 1024 already processed
+        dt = sm.step_seconds(decode_depths=[1200, 300, 4000], prompt_chunks=[(512, 1024)])
+        # every generating slot advances one token after dt seconds
+
+    Inputs are what the scheduler knows: each decoding sequence's cached
+    depth, and each prompt chunk's size and starting depth (llama-server
+    fills the batch with one token per generating slot first, then prompt
+    tokens up to ``n_batch``).  Logits are computed for every decode token
+    and one per prompt chunk unless *outputs* says otherwise.  The model is
+    immutable and a call costs O(sequences) (~10-30 us in CPython), so it
+    can run for every step of a long simulation.  Memory (KV capacity, per-slot
+    context) is not checked here: ``memory_report`` / ``speed_report`` give
+    ``kv_cells`` and the fit.
     """
 
     devices: tuple[DeviceWork, ...]
