@@ -3,8 +3,11 @@
 When a context is created, llama.cpp builds the worst-case graph -- one
 micro-batch of ``n_tokens = min(n_ctx, n_ubatch)`` tokens, every token an
 output (``n_outputs = n_tokens``), against a full KV cache -- and lets
-``ggml-alloc`` place its tensors (``graph_reserve`` in the llama_context
-constructor, src/llama-context.cpp, "reserve worst-case graph").  The
+``ggml-alloc`` place its tensors: ``graph_reserve(n_tokens, n_seqs,
+n_tokens, ...)`` after ``memory->init_full()`` in the "reserve worst-case
+graph" block of the llama_context constructor (src/llama-context.cpp; in
+2025 builds moved into ``llama_context::sched_reserve``), which then logs
+``ggml_backend_sched_get_buffer_size`` per backend as "compute buffer size".  The
 allocator reuses the memory of tensors no longer needed, so a buffer is the
 *peak* of what is alive at once, per backend:
 

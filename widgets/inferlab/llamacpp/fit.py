@@ -1,7 +1,8 @@
 """Auto-fit: the ``-ngl`` and context llama.cpp's ``--fit`` (on by default) picks.
 
 Written from the logic of ``common_params_fit_impl`` in common/fit.cpp
-(llama.cpp, commit 08033df), with the defaults of common/common.h
+(read at commit 08033df of the stored llama.cpp snapshot; the same steps
+are described in tools/fit-params/README.md), with the defaults of common/common.h
 (``fit_params_target`` = 1024 MiB left free per device,
 ``fit_params_min_ctx`` = 4096):
 

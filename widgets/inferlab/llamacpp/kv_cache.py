@@ -21,8 +21,9 @@ KV_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_
 N_UBATCH = 512
 #: Default logical batch (``n_batch``, common/common.h): tokens submitted per llama_decode call.
 N_BATCH = 2048
-#: KV cells are allocated in multiples of 256 (``n_pad`` of the unified KV cache; load logs print
-#: "n_ctx = ... (padded)").
+#: The context is padded to a multiple of 256 cells: ``cparams.n_ctx = GGML_PAD(cparams.n_ctx, 256)``
+#: in the llama_context constructor (src/llama-context.cpp, ref. PR #17046); load logs print
+#: "n_ctx = ... (padded)".
 KV_PAD = 256
 
 
