@@ -50,7 +50,7 @@ def _report(**values: object) -> dict:
     from inferlab.explainers.kvcache.widget import KvCacheWidget
     from inferlab.explainers.kvcache.model import kv_report
 
-    return kv_report(KvCacheWidget.parse(values))
+    return kv_report(KvCacheWidget.parse({"tp": 1, **values}))
 
 
 def _per_token(model: str, **values: object) -> float:
