@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from inferlab.inputs import Param, Params
@@ -131,7 +132,7 @@ class PipelineWidget(Animated):
     def advance(self, dt: float) -> None:
         self._step(min(float(dt), MAX_DT_S))
 
-    def control(self, changes: dict[str, Any]) -> None:
+    def control(self, changes: Mapping[str, Any]) -> None:
         self.sim.set_controls(**{_CONTROL_FIELDS[k]: v for k, v in changes.items()})
         label = self.params[next(iter(changes))].label.split(" (")[0]
         self._announce(f"After the change ({label})")
@@ -166,7 +167,7 @@ class PipelineWidget(Animated):
         hist = self.sim.latency
         _, old_counts, old_count = self.snapshots[0] if len(self.snapshots) > 1 else (0.0, {}, 0)
         window = LatencyHistogram()
-        window.counts = {b: c - old_counts.get(b, 0) for b, c in hist.counts.items() if c - old_counts.get(b, 0) > 0}
+        window.counts.update({b: c - old_counts.get(b, 0) for b, c in hist.counts.items() if c - old_counts.get(b, 0) > 0})
         window.count = hist.count - old_count
         window.low, window.high = 0.0, math.inf
         if window.count == 0:
