@@ -262,3 +262,31 @@ def test_missing_snapshot_falls_back_to_starting_python(page: tuple) -> None:
     go_live_by_touch(pg, watch.origin)
     assert worker_stats(pg)["started_from"] == "scratch"
     no_errors(watch)
+
+
+def _flip_a_byte(route: object) -> None:
+    response = route.fetch()
+    body = bytearray(response.body())
+    body[len(body) // 2] ^= 0x01
+    route.fulfill(response=response, body=bytes(body))
+
+
+def test_a_snapshot_with_one_flipped_byte_is_refused(page: tuple) -> None:
+    pg, watch = page
+    infos: list[str] = []
+    pg.on("console", lambda m: infos.append(m.text) if m.type == "info" else None)
+    pg.route("**/pyodide/startup.bin.gz*", _flip_a_byte)
+    go_live_by_touch(pg, watch.origin)
+    assert worker_stats(pg)["started_from"] == "scratch"
+    assert any("without the snapshot" in text for text in infos), infos
+
+
+def test_a_wheel_with_one_flipped_byte_does_not_run(page: tuple) -> None:
+    pg, watch = page
+    pg.route("**/inferlab-*.whl*", _flip_a_byte)
+    pg.goto(watch.origin + QUANT_PAGE)
+    pg.locator('[data-widget="quant"]').scroll_into_view_if_needed()
+    static = pg.locator('[data-metric="file_bytes"]').first.text_content()
+    pg.select_option('[data-widget="quant"] select[name="quant"]', "Q8_0")
+    wait_state(pg, "quant", "error")
+    assert pg.locator('[data-metric="file_bytes"]').first.text_content() == static
