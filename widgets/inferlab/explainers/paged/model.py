@@ -44,6 +44,8 @@ POLICY_NAMES = {"paged": "Paged (vLLM)", "max": "Contiguous, max length (Orca Ma
                 "pow2": "Contiguous, power of 2 (Orca Pow2)", "oracle": "Contiguous, exact length (Orca Oracle)"}
 #: Most sequences one iteration runs (vLLM's default max_num_seqs).
 MAX_SEQS = 256
+#: Most token writes one run performs (generated plus re-read tokens): bounds the time any input can take.
+MAX_EVENTS = 150_000
 
 
 @dataclass(frozen=True)
@@ -134,12 +136,19 @@ class Simulation:
                                      "blocks_without_sharing", "busy_tokens_slots", "busy_reserved_slots",
                                      "busy_internal_slots", "busy_external_slots")}
         self.next_id = 1 + max((r.rid for r in trace), default=-1)
+        self.events = 0
+        self.table_entries = 0  # blocks named by running sequences' tables (shared ones once per sequence)
 
     # -- bookkeeping ------------------------------------------------------------------------------
     @property
     def finished(self) -> bool:
         """No request left anywhere."""
         return not (self.pending or self.waiting or self.swapped or self.running)
+
+    @property
+    def exhausted(self) -> bool:
+        """The iteration or event budget is spent."""
+        return self.t >= self.s.max_iterations or self.events >= MAX_EVENTS
 
     def add(self, requests: list[Request]) -> None:
         """Requests arriving now (a burst)."""
@@ -168,7 +177,7 @@ class Simulation:
 
     def run(self) -> dict[str, Any]:
         """Step until every request is done or the iteration budget is spent; the summary."""
-        while not self.finished and self.t < self.s.max_iterations:
+        while not self.finished and not self.exhausted:
             self.step()
         return self.summary()
 
@@ -224,6 +233,7 @@ class Simulation:
         live = [i for i in range(len(r.outputs)) if r.generated[i] < r.outputs[i]]
         blocks = []
         for k in range(math.ceil(own / B)):
+            self.events += 1
             b = pool.take(r.rid)
             if b is None:
                 for b in blocks:
@@ -236,6 +246,7 @@ class Simulation:
         for b in self.prefix:
             pool.ref[b] += len(live)
         r.seqs = [Seq(r, i, r.prompt, blocks=self.prefix + blocks) for i in live]
+        self.table_entries += len(r.seqs) * (len(self.prefix) + len(blocks))
         for q in r.seqs:  # recompute: re-read the tokens generated before the preemption
             while q.length < r.prompt + r.generated[q.index]:
                 if not self._write(q):
@@ -246,6 +257,7 @@ class Simulation:
     def _write(self, q: Seq) -> bool:
         """One more token slot for *q* (copy-on-write on a shared last block); False when no block is free."""
         pool, B = self.pool, self.s.block_size
+        self.events += 1
         last = q.blocks[-1] if q.blocks else None
         if last is not None and pool.filled[last] < B:
             if pool.ref[last] > 1:
@@ -263,12 +275,14 @@ class Simulation:
                 return False
             pool.fill(b)
             q.blocks.append(b)
+            self.table_entries += 1
         q.length += 1
         return True
 
     def _append(self, q: Seq) -> bool:
         """Generate one token for *q*; on a full pool preempt the newest request (maybe *q*'s own)."""
         if self.policy != "paged":
+            self.events += 1
             q.length += 1
             q.req.generated[q.index] += 1
             self.stats["generated"] += 1
@@ -308,6 +322,7 @@ class Simulation:
     def _free(self, r: Request) -> None:
         for q in r.seqs:
             if self.policy == "paged":
+                self.table_entries -= len(q.blocks)
                 for b in q.blocks:
                     self.pool.release(b)
             else:
@@ -319,6 +334,7 @@ class Simulation:
             for q in [q for q in r.seqs if q.length >= q.target]:
                 r.seqs.remove(q)
                 if self.policy == "paged":
+                    self.table_entries -= len(q.blocks)
                     for b in q.blocks:
                         self.pool.release(b)
                 else:
@@ -351,7 +367,7 @@ class Simulation:
             st["batch_sum"] += n
         if self.policy == "paged" and n:
             st["blocks_with_sharing"] += self.pool.used
-            st["blocks_without_sharing"] += sum(len(q.blocks) for q in self.seqs())
+            st["blocks_without_sharing"] += self.table_entries
         if n or self.waiting or self.swapped:
             m = self.memory()
             pressure = bool(self.waiting or self.swapped)

@@ -12,7 +12,7 @@ import math
 import random
 from typing import Any, ClassVar
 
-from inferlab.explainers.paged.model import POLICIES, POLICY_NAMES, Setup, Simulation, compare, make_trace
+from inferlab.explainers.paged.model import MAX_EVENTS, POLICIES, POLICY_NAMES, Setup, Simulation, compare, make_trace
 from inferlab.formulas import Formula
 from inferlab.inputs import InputError, Param, Params
 from inferlab.ui import svg
@@ -23,8 +23,10 @@ from inferlab.units import percent_text
 BURST = 8
 #: Most iterations one advance() runs (a long pause is not replayed).
 MAX_STEPS_PER_ADVANCE = 400
-#: Blocks per row of the drawn block table.
+#: Cells per row of the drawn block table.
 COLUMNS = 32
+#: Most cells drawn; larger pools draw several blocks per cell.
+MAX_CELLS = 1024
 _SHORT = {"paged": "Paged", "max": "Max", "pow2": "Pow2", "oracle": "Oracle"}
 _USES = (("tokens", "token states", "ifw-c1"), ("reserved", "reserved for future tokens", "ifw-c3"),
          ("internal", "internal fragmentation", "ifw-c2"), ("external", "unallocated (external & others)", "ifw-c4"))
@@ -36,9 +38,9 @@ PARAMS = Params([
           source="vLLM's default, 16 (arXiv 2309.06180 section 7.2)"),
     Param("max_len", "int", 2048, "Maximum sequence length", unit="tokens", low=16, high=131072, suffixes=True,
           source="OPT's 2,048, the length Orca (Max) reserves in the vLLM paper (section 6.1)"),
-    Param("prompt_mean", "float", 200.0, "Mean prompt length", unit="tokens", low=1, high=65536),
-    Param("output_mean", "float", 300.0, "Mean output length", unit="tokens", low=1, high=65536),
-    Param("n_requests", "int", 100, "Requests", low=1, high=2000),
+    Param("prompt_mean", "float", 200.0, "Mean prompt length", unit="tokens", low=1, high=16384),
+    Param("output_mean", "float", 300.0, "Mean output length", unit="tokens", low=1, high=16384),
+    Param("n_requests", "int", 100, "Requests", low=1, high=1000),
     Param("arrival_rate", "float", 0.0, "Arrival rate", unit="requests per iteration", low=0, high=100,
           help="0 = all waiting at the start (a backlog)"),
     Param("n_samples", "int", 1, "Samples per request (parallel sampling)", low=1, high=16),
@@ -50,7 +52,8 @@ PARAMS = Params([
     Param("seed", "int", 1, "Random seed", low=0, high=2**31 - 1),
     Param("speed", "float", 20.0, "Animation speed", unit="iterations per second", low=1, high=500),
     Param("warmup", "int", 200, "Iterations before the first frame", low=0, high=100000),
-    Param("max_iterations", "int", 20000, "Iteration budget per run", low=100, high=200000),
+    Param("max_iterations", "int", 20000, "Iteration budget per run", low=100, high=100000,
+          help=f"each run also stops after {MAX_EVENTS:,} token writes"),
 ])
 
 
@@ -104,7 +107,7 @@ class PagedWidget(Animated):
     )
     presets = (
         Preset("Contiguous, max length", {"policy": "max"}),
-        Preset("Parallel sampling, 4 samples", {"n_samples": 4, "kv_slots": 16384}),
+        Preset("Parallel sampling, 4 samples", {"n_samples": 4, "kv_slots": 16384, "n_requests": 40}),
         Preset("Shared 512-token system prompt", {"shared_prefix": 512, "prompt_mean": 700}),
         Preset("Swap instead of recompute", {"preemption": "swap"}),
     )
@@ -132,8 +135,8 @@ class PagedWidget(Animated):
         self.rng = rng  # continues the trace's stream for bursts
         self.sim = Simulation(self.setup, self.values["policy"], trace)
         self.time, self.carry = 0.0, 0.0
-        for _ in range(min(self.values["warmup"], self.setup.max_iterations)):
-            if self.sim.finished:
+        for _ in range(self.values["warmup"]):
+            if self.sim.finished or self.sim.exhausted:
                 break
             self.sim.step()
 
@@ -146,7 +149,7 @@ class PagedWidget(Animated):
         steps = min(int(self.carry), MAX_STEPS_PER_ADVANCE)
         self.carry -= int(self.carry)
         for _ in range(steps):
-            if self.sim.finished or self.sim.t >= self.setup.max_iterations:
+            if self.sim.finished or self.sim.exhausted:
                 break
             self.sim.step()
 
@@ -200,28 +203,33 @@ class PagedWidget(Animated):
 
     def _blocks_chart(self) -> str:
         sim, B = self.sim, self.setup.block_size
-        n_cells = math.ceil(self.setup.kv_slots / B)
+        n_blocks = math.ceil(self.setup.kv_slots / B)
+        group = math.ceil(n_blocks / MAX_CELLS)  # blocks per drawn cell
+        width = group * B  # slots per drawn cell
+        counts = [[0, 0, 0] for _ in range(math.ceil(n_blocks / group))]
+        shared: set[int] = set()
         if self.values["policy"] == "paged":
             pool = sim.pool
-            cells = [[(pool.filled[b] / B, "ifw-c1"), (1 - pool.filled[b] / B, "ifw-c2")] if pool.ref[b] else []
-                     for b in range(len(pool.ref))]
-            cells += [[] for _ in range(n_cells - len(cells))]
-            shared = [b for b in range(len(pool.ref)) if pool.ref[b] > 1]
+            for b in range(len(pool.ref)):
+                if pool.ref[b]:
+                    counts[b // group][0] += pool.filled[b]
+                    counts[b // group][2] += B - pool.filled[b]
+                    if pool.ref[b] > 1:
+                        shared.add(b // group)
         else:
-            counts = [[0, 0, 0] for _ in range(n_cells)]
             for q in sim.seqs():
                 for use, lo, hi in ((0, q.start, q.start + q.length), (1, q.start + q.length, q.start + q.target),
                                     (2, q.start + q.target, q.start + q.span)):
-                    for c in range(lo // B, math.ceil(hi / B)):
-                        counts[c][use] += max(0, min(hi, (c + 1) * B) - max(lo, c * B))
-            cells = [[(t / B, "ifw-c1"), (rs / B, "ifw-c3"), (i / B, "ifw-c2")] for t, rs, i in counts]
-            shared = []
+                    for c in range(lo // width, math.ceil(hi / width)):
+                        counts[c][use] += max(0, min(hi, (c + 1) * width) - max(lo, c * width))
+        cells = [[(t / width, "ifw-c1"), (rs / width, "ifw-c3"), (i / width, "ifw-c2")] for t, rs, i in counts]
         live = self._live()
-        desc = (f"{n_cells} cells of {B} slots at iteration {live['iteration']:,}: {live['tokens']:,} slots hold "
+        unit = f"{B} slots" if group == 1 else f"{group} blocks of {B} slots"
+        desc = (f"{len(cells)} cells of {unit} at iteration {live['iteration']:,}: {live['tokens']:,} slots hold "
                 f"tokens, {live['reserved']:,} are reserved, {live['internal']:,} are internal fragmentation and "
-                f"{live['external']:,} are unallocated; {len(shared)} blocks are shared.")
+                f"{live['external']:,} are unallocated; {len(shared)} cells hold shared blocks.")
         return svg.cell_grid(cells, title=f"KV memory, {POLICY_NAMES[self.values['policy']]}", desc=desc,
-                             legend=[(label, cls) for _, label, cls in _USES], columns=COLUMNS, outlined=shared)
+                             legend=[(label, cls) for _, label, cls in _USES], columns=COLUMNS, outlined=sorted(shared))
 
 
 def waste_chart(results: dict[str, dict[str, Any]]) -> str:
