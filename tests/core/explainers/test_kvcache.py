@@ -166,3 +166,33 @@ def test_cli_json_has_the_promised_keys(capsys: pytest.CaptureFixture[str]) -> N
 def test_cli_bad_input_exits_2_naming_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kvcache", "--model", "llama-3-70b", "--ctx", "100000"]) == 2
     assert "--ctx" in capsys.readouterr().err
+
+
+# -- catalog fields from the llama.cpp branch: MLA presets, sliding-window patterns, more presets -----------
+def test_the_hf_405b_row_is_twice_the_published_config() -> None:
+    """The Hugging Face Llama 3.1 table lists the 405B f16 cache at 0.984 / 15.38 / 123.05 GB for 1k / 16k / 128k;
+    config.json (126 layers, 8 KV heads of 128) gives exactly half, as huggingface/blog#2345 points out."""
+    per_token = report(model="llama-3.1-405b", ctx=1, free_gib=1)["kv_bytes_per_token"]
+    for tokens, published, digits in ((1024, 0.984, 3), (16000, 15.38, 2), (128000, 123.05, 2)):
+        assert abs(2 * per_token * tokens / GiB - published) <= 0.5 * 10**-digits
+
+
+def test_native_mla_caches_the_latent_once_per_layer_and_on_every_gpu() -> None:
+    r = report(model="deepseek-v2-lite", ctx=4096, tp=1)
+    assert r["native_variant"] == "mla" and r["kv_width"] == 512 + 64
+    assert r["kv_bytes_per_token"] == 27 * 576 * 2
+    mha = report(model="deepseek-v2-lite", ctx=4096, tp=1, attention="mha")
+    assert mha["kv_bytes_per_token"] == 27 * 2 * 16 * 128 * 2  # 16 heads of d_h = 128
+    r4 = report(model="deepseek-v2-lite", ctx=4096, tp=4)
+    assert r4["kv_bytes_per_token_gpu"] == r4["kv_bytes_per_token"]
+
+
+@pytest.mark.parametrize(("model", "ctx"), [("gemma-2-9b", 8192), ("gemma-3-1b", 20000), ("mistral-7b", 9000)])
+def test_native_window_patterns_equal_a_ring_buffer_per_layer(model: str, ctx: int) -> None:
+    shape = build_shape(model)
+    r = report(model=model, ctx=ctx, tp=1)
+    per_layer = r["kv_bytes_per_token"] / shape.n_layers
+    expected = sum(per_layer * _ring_buffer_slots(ctx, shape.sliding_window if shape.is_swa_layer(i) else 0)
+                   for i in range(shape.n_layers))
+    assert r["kv_cache_bytes"] == pytest.approx(expected)
+    assert 0 < r["windowed_layers"] <= shape.n_layers

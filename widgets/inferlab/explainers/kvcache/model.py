@@ -53,7 +53,7 @@ def bytes_per_element(kv_dtype: str) -> float:
     """Bytes per cached number: fp8 = 1, else the ggml block layout (q8_0 = 34/32, q4_0 = 18/32)."""
     if kv_dtype == "fp8":
         return FP8_BYTES
-    from inferlab.llamacpp.memory import kv_bytes_per_element
+    from inferlab.llamacpp.kv_cache import kv_bytes_per_element
 
     return kv_bytes_per_element(kv_dtype)
 
@@ -93,28 +93,16 @@ class Attention:
         return f"{VARIANT_NAMES[self.variant]}, {heads} of {self.head_dim}"
 
 
-# -- the catalogue's attention fields ------------------------------------------------------------
-# MLA (kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim) and sliding windows (sliding_window,
-# swa_pattern, is_swa_layer) arrive in the catalogue from branch `llamacpp`; until then a shape
-# has none and getattr gives 0, so every preset is plain multi-head attention with full layers.
-def _mla_fields(shape: ModelShape) -> tuple[int, int, int]:
-    return (getattr(shape, "kv_lora_rank", 0), getattr(shape, "qk_rope_head_dim", 0),
-            getattr(shape, "qk_nope_head_dim", 0))
-
-
+# -- the catalog's attention fields (ModelShape: kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim, sliding_window,
+#    swa_pattern and is_swa_layer, from each model's config.json) ------------------------------------
 def native_window(shape: ModelShape) -> int:
     """The model's own sliding window (tokens; 0 = none)."""
-    return int(getattr(shape, "sliding_window", 0) or 0)
-
-
-def _native_swa_layer(shape: ModelShape, layer: int) -> bool:
-    check = getattr(shape, "is_swa_layer", None)
-    return bool(check(layer)) if check is not None else False
+    return shape.sliding_window if shape.swa_pattern else 0
 
 
 def native_variant(shape: ModelShape) -> str:
     """mha / gqa / mqa / mla: what the model itself uses."""
-    if _mla_fields(shape)[0]:
+    if shape.is_mla:
         return "mla"
     if shape.n_kv_heads == shape.n_heads:
         return "mha"
@@ -126,9 +114,9 @@ def attention_for(shape: ModelShape, variant: str = "native", kv_heads: int | No
 
     *kv_heads* sets the GQA variant's KV heads (it must divide the query heads).
     """
-    rank, rope, nope = _mla_fields(shape)
     own = native_variant(shape)
-    head_dim = nope if own == "mla" else shape.head_dim  # DeepSeek-V2's d_h is the per-head size 128
+    head_dim = shape.qk_nope_head_dim if own == "mla" else shape.head_dim  # DeepSeek-V2's d_h, 128
+    rank, rope = shape.kv_lora_rank, shape.qk_rope_head_dim
     if variant == "native":
         variant = own
     if variant == "mla":
@@ -168,7 +156,7 @@ def layer_groups(shape: ModelShape, window: int | None) -> dict[int, int]:
     windows off; W > 0 gives every layer a W-token ring buffer.
     """
     if window is None:
-        caps = [native_window(shape) if _native_swa_layer(shape, i) else 0 for i in range(shape.n_layers)]
+        caps = [native_window(shape) if shape.is_swa_layer(i) else 0 for i in range(shape.n_layers)]
     else:
         caps = [window] * shape.n_layers
     groups: dict[int, int] = {}
@@ -235,9 +223,10 @@ def weight_bytes(model: str, weights: str) -> int:
 
 def activation_bytes(shape: ModelShape, ctx: int) -> int:
     """Scratch memory of one forward pass: llama.cpp's device compute buffer with flash attention."""
-    from inferlab.llamacpp.memory import compute_buffer_bytes
+    from inferlab.llamacpp.compute_buffers import compute_buffer_bytes
+    from inferlab.llamacpp.kv_cache import pad
 
-    return int(compute_buffer_bytes(shape, ctx, flash_attn=True)[0])
+    return int(compute_buffer_bytes(shape, pad(ctx), flash_attn=True)[0])
 
 
 def shape_of(model: str) -> ModelShape:

@@ -23,6 +23,7 @@ HF_LLAMA31 = "https://huggingface.co/blog/llama31#inference-memory-requirements"
 MISTRAL = "https://arxiv.org/abs/2310.06825"
 DEEPSEEK_V2 = "https://arxiv.org/abs/2405.04434"
 VLLM_10517 = "https://github.com/vllm-project/vllm/issues/10517"
+VLLM_15871 = "https://github.com/vllm-project/vllm/issues/15871"
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,19 @@ PUBLISHED: tuple[Published, ...] = (
     _hf("llama-3.1-8b", 1024, 0.125, 3, "8B"),
     _hf("llama-3.1-8b", 16000, 1.95, 2, "8B"),
     _hf("llama-3.1-8b", 128000, 15.62, 2, "8B"),
-    # Llama 3 70B has Llama 3.1 70B's config (80 layers, 8 KV heads of 128): same bytes per token.
-    _hf("llama-3-70b", 1024, 0.313, 3, "70B"),
-    _hf("llama-3-70b", 16000, 4.88, 2, "70B"),
-    _hf("llama-3-70b", 128000, 39.06, 2, "70B"),
+    _hf("llama-3.1-70b", 1024, 0.313, 3, "70B"),
+    _hf("llama-3.1-70b", 16000, 4.88, 2, "70B"),
+    _hf("llama-3.1-70b", 128000, 39.06, 2, "70B"),
     _vllm_blocks(3.81, 1952, 20000),
     _vllm_blocks(2.89, 1478, 29000),
     Published("mistral-8x", "Mistral 7B: at 32k tokens the rolling buffer (W = 4096) cuts cache memory 8x",
               f"{MISTRAL} section 2, 'Rolling Buffer Cache'", 8, 0, "x",
               lambda: _report(model="mistral-7b", ctx=32768, window=0)["kv_cache_bytes"]
               / _report(model="mistral-7b", ctx=32768, window=4096)["kv_cache_bytes"]),
+    Published("vllm-15871-mla", "DeepSeek-V2-Lite-Chat, max seq len 32768: 0.95 GiB KV cache is needed",
+              f"{VLLM_15871} (vLLM 0.8.3 V1 engine error message; bf16 MLA cache of 27 layers x (512 + 64))",
+              0.95, 0.005, "GiB",
+              lambda: _report(model="deepseek-v2-lite", ctx=32768, free_gib=1)["kv_cache_bytes"] / GiB),
     Published("deepseek-v2-2.25-groups", "MLA with d_c = 4 d_h, d_h^R = d_h/2 caches as much as GQA with 2.25 groups",
               f"{DEEPSEEK_V2} Table 1 caption", 2.25, 0, "groups",
               lambda: _per_token("llama-3-70b", attention="mla") / _per_token("llama-3-70b", attention="gqa",
@@ -118,4 +122,4 @@ def fidelity() -> str:
     ok, n = agreement()
     return (f"Reproduces {ok} of {n} published KV cache figures to their printed precision: the vLLM paper "
             f"(section 3, Table 1) and blog, the Hugging Face Llama 3.1 table, two vLLM start-up logs, "
-            f"the Mistral 7B paper and DeepSeek-V2's Table 1.")
+            f"the Mistral 7B paper and DeepSeek-V2's Table 1, and vLLM's MLA cache size for DeepSeek-V2-Lite.")

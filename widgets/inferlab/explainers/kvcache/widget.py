@@ -34,12 +34,12 @@ def _weights() -> list[str]:
     return [q["name"] for q in list_quants()]
 
 
-#: GPU the widget starts on (the catalogue's H100 SXM arrives with branch `llamacpp`).
-DEFAULT_GPU = "h100-pcie"
+#: GPU the widget starts on.
+DEFAULT_GPU = "h100-sxm"
 
 PARAMS = Params([
     Param("model", "choice", "llama-3-70b", "Model", choices=_models, labels=_model_labels,
-          source="catalogue presets (config.json of each model)"),
+          source="catalog presets (config.json of each model)"),
     Param("ctx", "int", 8192, "Context per sequence", unit="tokens", low=1, high=1_048_576, suffixes=True,
           help="at most the model's trained context"),
     Param("kv_dtype", "choice", "f16", "KV cache type", choices=kv.KV_DTYPES,
@@ -59,7 +59,7 @@ PARAMS = Params([
     Param("block_size", "int", 16, "Block size", unit="tokens", low=1, high=4096,
           source="vLLM's default block size, 16 (arXiv 2309.06180 section 7.2)"),
     Param("gpu", "choice", DEFAULT_GPU, "GPU", choices=kv.gpu_choices, labels=kv.gpu_labels,
-          source="catalogue hardware presets (datasheets)"),
+          source="catalog hardware presets (datasheets)"),
     Param("tp", "int", 4, "GPUs (tensor parallel)", low=1, high=64, aliases=("--gpus",),
           help="KV heads and weights are split over the GPUs"),
     Param("weights", "choice", "F16", "Weights stored as", choices=_weights,
