@@ -40,8 +40,8 @@ DEFAULT_GPU = "h100-sxm"
 PARAMS = Params([
     Param("model", "choice", "llama-3-70b", "Model", choices=_models, labels=_model_labels,
           source="catalog presets (config.json of each model)"),
-    Param("ctx", "int", 8192, "Context per sequence", unit="tokens", low=1, high=1_048_576, suffixes=True,
-          help="at most the model's trained context"),
+    Param("ctx", "int", 4096, "Context per sequence", unit="tokens", low=1, high=1_048_576, suffixes=True,
+          help="at most the model's trained context", source="4,096: within every preset's trained context"),
     Param("kv_dtype", "choice", "f16", "KV cache type", choices=kv.KV_DTYPES,
           labels={"fp8": "fp8 (vLLM --kv-cache-dtype fp8)"},
           source="f16: the default of vLLM (model dtype) and llama.cpp (-ctk/-ctv f16)"),
