@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from inferlab.catalog.models import PRESETS, model_names
 from inferlab.explainers.kvcache import model as kv
+from inferlab.llamacpp.params import PARAMS as LLAMACPP_PARAMS
 from inferlab.formulas import Formula
 from inferlab.inputs import Param, Params
 from inferlab.ui import svg
@@ -16,29 +18,15 @@ from inferlab.ui.widget import Chart, Metric, Preset, Table, View, Widget
 from inferlab.units import GiB, count_text, ms_text, size_text
 
 
-def _models() -> list[str]:
-    from inferlab.catalog.models import list_models
-
-    return [m["name"] for m in list_models()]
-
-
 def _model_labels() -> dict[str, str]:
-    from inferlab.catalog.models import list_models
-
-    return {m["name"]: m["display_name"] for m in list_models()}
-
-
-def _weights() -> list[str]:
-    from inferlab.llamacpp.calculator import list_quants
-
-    return [q["name"] for q in list_quants()]
+    return {name: shape.display_name for name, shape in PRESETS.items()}
 
 
 #: GPU the widget starts on.
 DEFAULT_GPU = "h100-sxm"
 
 PARAMS = Params([
-    Param("model", "choice", "llama-3-70b", "Model", choices=_models, labels=_model_labels,
+    Param("model", "choice", "llama-3-70b", "Model", choices=model_names, labels=_model_labels,
           source="catalog presets (config.json of each model)"),
     Param("ctx", "int", 4096, "Context per sequence", unit="tokens", low=1, high=1_048_576, suffixes=True,
           help="at most the model's trained context", source="4,096: within every preset's trained context"),
@@ -62,8 +50,8 @@ PARAMS = Params([
           source="catalog hardware presets (datasheets)"),
     Param("tp", "int", 4, "GPUs (tensor parallel)", low=1, high=64, aliases=("--gpus",),
           help="KV heads and weights are split over the GPUs"),
-    Param("weights", "choice", "F16", "Weights stored as", choices=_weights,
-          help="llama.cpp file type; F16 is the size of a bf16/fp16 checkpoint"),
+    LLAMACPP_PARAMS["quant"].with_(name="weights", default="F16", label="Weights stored as",
+                                   help="llama.cpp file type; F16 is the size of a bf16/fp16 checkpoint"),
     Param("gpu_util", "float", 0.9, "Share of GPU memory used", low=0.05, high=1.0, step=0.01,
           source="vLLM's default gpu_memory_utilization 0.9"),
 ])
