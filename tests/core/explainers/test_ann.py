@@ -249,8 +249,13 @@ def test_the_build_stops_at_its_budget_and_says_so(monkeypatch: pytest.MonkeyPat
 
 def test_the_size_cap_is_a_clear_input_error() -> None:
     with pytest.raises(InputError) as err:
-        report({**DEFAULTS, "n": 5000, "dim": 256, "m": 16})
-    assert err.value.field == "n" and "n × dim × M" in err.value.allowed
+        report({**DEFAULTS, "n": 5000, "dim": 64, "m": 16})
+    assert err.value.field == "n" and "n × dim × M" in err.value.allowed and "4,000 vectors" in err.value.allowed
+    with pytest.raises(InputError) as err:
+        report({**DEFAULTS, "n": 5000, "dim": 256, "m": 2})
+    assert err.value.field == "n" and "n × dim up to" in err.value.allowed and "1,250 vectors" in err.value.allowed
+    assert ex.distance_budget(1000, 32) == 1000 and ex.distance_budget(1000, 8) == 1000
+    assert ex.distance_budget(1000, 256) == 125
     for name, bad in (("n", 50), ("m", 1), ("metric", "dot"), ("k", 0), ("ef_search", "many")):
         with pytest.raises(InputError) as err:
             PARAMS.parse({name: bad})
@@ -286,5 +291,5 @@ def test_cli_prints_the_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Recall@k" in out and "exact nearest neighbors" in out
     assert main(["ann", "--n", "9000"]) == 2
     assert "--n: '9000' is not allowed" in capsys.readouterr().err
-    assert main(["ann", "--n", "5000", "--dim", "256"]) == 2
+    assert main(["ann", "--n", "5000", "--dim", "64"]) == 2
     assert "n × dim × M" in capsys.readouterr().err

@@ -12,10 +12,13 @@ the unit that does not depend on the machine: brute force pays ``n`` per
 query.  Wall time is measured only by ``bench/bench_ann.py``.
 
 Budgets keep a page responsive (the build runs in the reader's browser):
-``n × dim × M`` is capped (:data:`SIZE_CAP`), the build stops after
-:data:`BUILD_BUDGET` distance computations and reports a truncated index
-(exact search then covers the same indexed prefix, so recall stays
-meaningful), and the ef sweep stops after :data:`SWEEP_BUDGET`.
+``n × dim`` and ``n × dim × M`` are capped (:data:`COORDS_CAP`,
+:data:`SIZE_CAP`); the build stops after :data:`BUILD_BUDGET` distance
+computations and reports a truncated index (exact search then covers the
+same indexed prefix, so recall stays meaningful); the ef sweep stops after
+:data:`SWEEP_BUDGET`.  Both budgets are for vectors of up to
+:data:`BUDGET_DIM` dimensions and shrink in proportion above it (a distance
+costs about one step per coordinate), see :func:`distance_budget`.
 """
 
 from __future__ import annotations
@@ -33,12 +36,17 @@ from inferlab.explainers.ann.vectors import Vector, dataset
 QUERIES = 100
 #: Largest k (the ground truth keeps this many neighbors per query).
 K_MAX = 100
+#: Most n × dim the widget accepts (5,000 × 64 or 1,250 × 256): bounds memory and brute force's cost.
+COORDS_CAP = 320_000
 #: Most n × dim × M the widget accepts (4,096,000 is 2,000 × 32 × 64 or 4,000 × 64 × 16).
 SIZE_CAP = 4_096_000
-#: Distance computations the build may spend before it stops and reports a truncated index.
-BUILD_BUDGET = 1_500_000
-#: Distance computations the ef sweep may spend on beam widths other than the reader's.
+#: Distance computations the build may spend before it stops and reports a truncated index
+#: (about twice what the defaults need), at up to BUDGET_DIM dimensions.
+BUILD_BUDGET = 1_000_000
+#: Distance computations the ef sweep may spend on beam widths other than the reader's, at up to BUDGET_DIM.
 SWEEP_BUDGET = 500_000
+#: Dimensions up to which the budgets hold as written; above, they shrink as BUDGET_DIM / dim.
+BUDGET_DIM = 32
 #: Beam widths tried for the recall/cost curve (besides k and the reader's ef_search).
 SWEEP_EFS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 #: Built indexes kept (each holds its vectors, links, ground truth and query runs).
@@ -117,7 +125,7 @@ class Experiment:
         Widths are tried from the narrowest.  Past the first width that finds
         every true neighbor only the reader's is added (a wider beam cannot
         find more); widths other than the reader's stop once they have spent
-        :data:`SWEEP_BUDGET` (the second value is then True).
+        :data:`SWEEP_BUDGET` (scaled by :func:`distance_budget`; the second value is then True).
         """
         mine = max(ef_search, k)
         efs = sorted({k, mine, *(e for e in SWEEP_EFS if k < e <= self.indexed)})
@@ -125,7 +133,7 @@ class Experiment:
         spent = 0
         cut = exact = False
         for ef in efs:
-            if ef != mine and (exact or (ef not in self.runs and spent >= SWEEP_BUDGET)):
+            if ef != mine and (exact or (ef not in self.runs and spent >= distance_budget(SWEEP_BUDGET, self.dim))):
                 cut = cut or not exact
                 continue
             fresh = ef not in self.runs
@@ -151,12 +159,17 @@ def experiment(n: int, dim: int, m: int, ef_construction: int, seed: int, metric
         return found
     data, queries = dataset(n, dim, QUERIES, seed, metric)
     index = HNSW(m, ef_construction, selection=selection, seed=seed)
-    indexed = index.build(data, BUILD_BUDGET)
+    indexed = index.build(data, distance_budget(BUILD_BUDGET, dim))
     made = Experiment(n, dim, metric, index, queries, indexed, index.distances)
     _CACHE[key] = made
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return made
+
+
+def distance_budget(budget: int, dim: int) -> int:
+    """*budget* distance computations at up to :data:`BUDGET_DIM` dimensions, fewer in proportion above."""
+    return budget * BUDGET_DIM // max(dim, BUDGET_DIM)
 
 
 def clear_cache() -> None:

@@ -39,8 +39,11 @@ PARAMS = Params([
 
 
 def check_size(values: dict[str, Any]) -> None:
-    """InputError on ``n`` when ``n × dim × M`` passes :data:`~.experiment.SIZE_CAP`."""
+    """InputError on ``n`` when ``n × dim`` or ``n × dim × M`` passes its cap (:mod:`.experiment`)."""
     n, dim, m = values["n"], values["dim"], values["m"]
+    if n * dim > ex.COORDS_CAP:
+        raise InputError("n", n, f"at most {ex.COORDS_CAP // dim:,} vectors with {dim} dimensions "
+                                 f"(n × dim up to {ex.COORDS_CAP:,}, so exact search stays quick in a browser)")
     if n * dim * m > ex.SIZE_CAP:
         most = ex.SIZE_CAP // (dim * m)
         raise InputError("n", n, f"at most {most:,} vectors with {dim} dimensions and M = {m} "
@@ -162,7 +165,8 @@ def status(r: dict[str, Any]) -> str:
             f"Building took {integer_text(r['build_distances'])} distance computations "
             f"({count_text(r['build_distances_per_vector'])} per vector).")
     if r["truncated"]:
-        text += (f" The build budget ({integer_text(ex.BUILD_BUDGET)} distance computations) ran out after "
+        budget = ex.distance_budget(ex.BUILD_BUDGET, r["dim"])
+        text += (f" The build budget ({integer_text(budget)} distance computations at {r['dim']} dimensions) ran out after "
                  f"{integer_text(r['indexed'])} of {integer_text(r['n'])} vectors: every number covers those only.")
     if r["unreachable"]:
         text += (f" {integer_text(r['unreachable'])} vectors cannot be reached from the entry point on layer 0, "
