@@ -87,6 +87,36 @@ def _dedent(line: str, indent: str) -> str:
     return line[len(indent):] if line.startswith(indent) else line.lstrip()
 
 
+@dataclass(frozen=True)
+class Number:
+    """A prose number ``{{ widget.metric name=value }}``: 0-based line, the span within it, the call."""
+
+    line: int
+    start: int
+    end: int
+    call: str
+
+
+_NUMBER = re.compile(r"\{\{\s*(?P<call>[^{}]*?)\s*\}\}")
+
+
+def find_numbers(lines: Sequence[str]) -> list[Number]:
+    """The prose numbers in *lines*, outside fenced blocks and inline code spans."""
+    found: list[Number] = []
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if fence:
+            close = _closing_fence(lines, i + 1, fence["fence"], fence["indent"])
+            i = (close if close is not None else len(lines) - 1) + 1
+            continue
+        for m in _NUMBER.finditer(lines[i]):
+            if lines[i][:m.start()].count("`") % 2 == 0:  # not inside `code`
+                found.append(Number(i, m.start(), m.end(), m["call"]))
+        i += 1
+    return found
+
+
 def instance_keys(blocks: Sequence[Block]) -> list[str]:
     """Each block's key on its page: the widget's name for the first of its kind, then ``name-2``, ``name-3``...
 
@@ -134,5 +164,5 @@ def _line_of(field: str, block: Block) -> int | None:
 
 
 def clear_render_cache() -> None:
-    """Forget rendered widgets (the core may have changed between builds)."""
+    """Forget rendered widgets and prose numbers (the core may have changed between builds)."""
     _render.cache_clear()

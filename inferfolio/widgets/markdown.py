@@ -30,7 +30,7 @@ from __future__ import annotations
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from inferfolio.widgets.blocks import BlockSyntaxError, find_blocks, instance_keys, render_block
+from inferfolio.widgets.blocks import BlockSyntaxError, find_blocks, find_numbers, instance_keys, render_block
 
 
 class WidgetPreprocessor(Preprocessor):
@@ -47,6 +47,7 @@ class WidgetPreprocessor(Preprocessor):
             blocks = find_blocks(lines)
         except BlockSyntaxError as err:
             raise ValueError(f"line {err.line + 1}: {err}") from None
+        lines = self.numbers(lines)
         if not blocks:
             return lines
         out: list[str] = []
@@ -62,6 +63,25 @@ class WidgetPreprocessor(Preprocessor):
             out.extend(["", block.indent + placeholder, ""])
             cursor = block.end + 1
         out.extend(lines[cursor:])
+        return out
+
+
+    @staticmethod
+    def numbers(lines: list[str]) -> list[str]:
+        """*lines* with each prose number ``{{ widget.metric ... }}`` replaced by its text."""
+        from inferlab.inputs import InputError
+        from inferlab.ui.prose import evaluate
+
+        found = find_numbers(lines)
+        if not found:
+            return lines
+        out = list(lines)
+        for n in reversed(found):
+            try:
+                _, text = evaluate(n.call)
+            except InputError as err:
+                raise ValueError(f"line {n.line + 1}: {{{{ {n.call} }}}}: {err}") from None
+            out[n.line] = out[n.line][:n.start] + text + out[n.line][n.end:]
         return out
 
 

@@ -104,7 +104,7 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
             raise PluginError(f"inferfolio/widgets: {err}") from None
         if self.snapshot_job.figures:
             log.info("inferfolio/widgets: made the Pyodide snapshot (%s)", self.snapshot_job.figures)
-            self.snapshot_job.figures = None
+            self.snapshot_job.figures = {}
 
     def _runtime_manifest(self) -> dict[str, dict[str, object]]:
         """Hash and size of every file the worker fetches (the first page with a widget waits for the snapshot)."""
@@ -127,7 +127,7 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
                 manifest = self._runtime_manifest()
                 mdx["manifest"] = json.dumps({k: {"integrity": v["integrity"], "size": v["size"]}
                                               for k, v in manifest.items()}, separators=(",", ":"))
-                mdx["live_bytes"] = str(sum(int(v["gzip_size"]) for v in manifest.values()))
+                mdx["live_bytes"] = str(sum(int(str(v["gzip_size"])) for v in manifest.values()))
         count = validate.check_source(source, path, root_attrs(config.mdx_configs.get(EXTENSION, {})))
         if count:
             if not self.has_extension:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mkdocs.exceptions import PluginError
 
-from inferfolio.widgets.blocks import BlockSyntaxError, find_blocks, instance_keys, render_block
+from inferfolio.widgets.blocks import BlockSyntaxError, find_blocks, find_numbers, instance_keys, render_block
 
 
 def check_source(source: str, path: str, attrs: dict[str, str]) -> int:
@@ -28,4 +28,11 @@ def check_source(source: str, path: str, attrs: dict[str, str]) -> int:
         except InputError as err:
             where = block.body_first_line + err.line if err.line else block.start + 1
             raise PluginError(f"{path}:{where}: widget {block.name}: {err}") from None
+    from inferlab.ui.prose import evaluate
+
+    for n in find_numbers(lines):
+        try:
+            evaluate(n.call)
+        except InputError as err:
+            raise PluginError(f"{path}:{n.line + 1}: {{{{ {n.call} }}}}: {err}") from None
     return len(blocks)

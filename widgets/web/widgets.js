@@ -316,8 +316,14 @@ class Widget {
       const frame = await this.client.call("update", { id: this.id, values });
       if (mine === this.seq) this.draw(frame);
     } catch (err) {
-      this.fail(err);
+      this.trouble(err);
     }
+  }
+
+  /** A call failed: if the worker is gone the widget is off; otherwise say so and keep the last good state. */
+  trouble(err) {
+    if (this.client?.failed) return this.fail(err);
+    this.mode(`Live, but that change was not applied: ${err?.message || err}`);
   }
 
   listen(c) {
@@ -337,7 +343,7 @@ class Widget {
       try {
         this.draw(await c.call("action", { id: this.id, name: action }));
       } catch (err) {
-        this.fail(err);
+        this.trouble(err);
       }
     });
   }

@@ -62,6 +62,7 @@ def test_two_instances_of_one_widget_keep_their_own_state() -> None:
     ("start", "[]", "payload"),
     ("start", "not json", "payload"),
     ("start", "[" * 100_000, "payload"),
+    ("start", "[" * 2_000_000, "payload"),
     ("start", json.dumps({"id": "x", "widget": "nope"}), "widget"),
     ("start", json.dumps({"id": "", "widget": "quant"}), "id"),
     ("start", json.dumps({"id": "x", "widget": "quant", "values": [1]}), "values"),

@@ -287,6 +287,7 @@ def synthesize_shape(params: float) -> ModelShape:
         err = abs(total - params) + abs(layers - hidden / 128) * per_layer * 0.25
         if best is None or err < best[0]:
             best = (err, hidden, heads, ffn, layers)
+    assert best is not None  # the candidate list is never empty
     _, hidden, heads, ffn, layers = best
     return ModelShape(
         name="custom", display_name=f"custom ~{params / 1e9:.3g}B", arch="llama",

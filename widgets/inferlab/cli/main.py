@@ -9,6 +9,7 @@ user error: it is printed on stderr and the exit code is 2.
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 import sys
 from collections.abc import Sequence
 
@@ -24,7 +25,7 @@ USAGE_ERROR = 2
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors use exit code 2 and a one-line message."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - argparse path
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - argparse path
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -34,8 +34,8 @@ from inferlab.ui.widget import Animated, Widget
 
 #: Most widget instances kept at once (the oldest is dropped; its driver restarts it if it comes back).
 MAX_SESSIONS = 16
-#: Longest payload accepted, characters.
-MAX_PAYLOAD = 100_000
+#: Longest payload accepted, characters (inputs are checked one by one after this: a 100 KB value gets its own message).
+MAX_PAYLOAD = 1_000_000
 #: Longest id accepted.
 MAX_ID = 200
 #: Seconds of model time a chart may go without a redraw while an animated widget runs.

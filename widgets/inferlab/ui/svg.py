@@ -175,15 +175,16 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *
     for i, (label, segments) in enumerate(rows):
         y = 4 + i * row_h
         parts.append(f'<text class="ifw-label" x="{label_w}" y="{y + 16}" text-anchor="end">{escape(label)}</text>')
-        x = label_w + pad
+        x: float = label_w + pad
         for seg_label, value, cls in segments:
             w = value * scale
             if w > 0:
                 parts.append(f'<rect class="{cls}" x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}"/>')
             legend.setdefault(seg_label, cls)
             x += w
-        if i < len(limits) and limits[i] is not None:
-            lx = label_w + pad + min(limits[i] * scale, inner_w)
+        limit = limits[i] if i < len(limits) else None
+        if limit is not None:
+            lx = label_w + pad + min(limit * scale, inner_w)
             parts.append(f'<line class="ifw-limit" x1="{lx:.1f}" x2="{lx:.1f}" y1="{y}" y2="{y + row_h - 2}"/>')
     x = label_w + pad
     y = len(rows) * row_h + 14
