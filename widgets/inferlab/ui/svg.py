@@ -222,14 +222,17 @@ def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y
         y_hi = y_lo + 1.0
 
     if log_x:
-        x_lo, x_hi = 10 ** math.floor(math.log10(x_lo)), 10 ** math.ceil(math.log10(max(x_hi, x_lo * 10)))
+        steps = [m * 10 ** e for e in range(math.floor(math.log10(x_lo)), math.ceil(math.log10(x_hi)) + 1)
+                 for m in (1, 2, 5)]
+        x_lo = max(t for t in steps if t <= x_lo)
+        x_hi = min((t for t in steps if t >= x_hi), default=steps[-1])
+        x_hi = max(x_hi, x_lo * 2)
         span = math.log10(x_hi) - math.log10(x_lo)
 
         def px(x: float) -> float:
             return left + (math.log10(x) - math.log10(x_lo)) / span * inner_w
 
-        x_ticks = [t for t in (m * 10 ** e for e in range(round(math.log10(x_lo)), round(math.log10(x_hi)) + 1)
-                               for m in (1, 2, 5)) if x_lo <= t <= x_hi]
+        x_ticks = [t for t in steps if x_lo <= t <= x_hi]
     else:
         x_ticks = nice_ticks(x_lo, x_hi, 5)
         x_lo, x_hi = x_ticks[0], x_ticks[-1]
@@ -265,15 +268,21 @@ def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y
         if len(shown) > 1:
             parts.append(f'<polyline class="{s.cls} ifw-line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in shown)}"/>')
         parts.extend(f'<circle class="{s.cls}" cx="{x:.1f}" cy="{y:.1f}" r="3"/>' for x, y in shown)
-    for x_note, y_note, text in notes:
-        if (x_note > 0 or not log_x) and math.isfinite(y_note):
-            parts.append(f'<text class="ifw-axis" x="{px(x_note) + 5:.1f}" y="{py(y_note) + 14:.1f}">{escape(text)}</text>')
+    placed: list[tuple[float, float, float, float]] = []
+    for x_note, y_note, text in notes:  # a note that would overlap one already set is left out
+        if (x_note <= 0 and log_x) or not math.isfinite(y_note):
+            continue
+        box = (px(x_note) + 5, py(y_note) + 3, px(x_note) + 5 + 7 * len(text), py(y_note) + 17)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        parts.append(f'<text class="ifw-axis" x="{box[0]:.1f}" y="{box[3] - 3:.1f}">{escape(text)}</text>')
     if highlight is not None and (highlight[0] > 0 or not log_x):
         parts.append(f'<circle class="ifw-limit" fill="none" cx="{px(highlight[0]):.1f}" cy="{py(highlight[1]):.1f}" r="7"/>')
     x = left + inner_w
     for s in reversed(series):
-        x -= 22 + 7 * len(s.label)
+        x -= 26 + 7 * len(s.label)
         parts.append(f'<rect class="{s.cls} ifw-key" x="{x}" y="{top - 20}" width="10" height="10" rx="2"/>')
-        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="{top - 11}">{escape(s.label)}</text>')
+        parts.append(f'<text class="ifw-axis" x="{x + 16}" y="{top - 11}">{escape(s.label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -50,7 +50,7 @@ BUDGET_DIM = 32
 #: Beam widths tried for the recall/cost curve (besides k and the reader's ef_search).
 SWEEP_EFS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 #: Built indexes kept (each holds its vectors, links, ground truth and query runs).
-CACHE_SIZE = 4
+CACHE_SIZE = 6
 
 #: Bytes of one stored coordinate (float32, as FAISS's IndexHNSWFlat and hnswlib store vectors).
 FLOAT_BYTES = 4

@@ -17,7 +17,7 @@ from inferlab.formulas import Formula
 from inferlab.inputs import InputError, Param, Params
 from inferlab.ui import svg
 from inferlab.ui.widget import Chart, Metric, Preset, Table, View, Widget
-from inferlab.units import count_text, integer_text, percent_text, size_text
+from inferlab.units import count_text, integer_text, size_text
 
 PARAMS = Params([
     Param("n", "int", 2000, "Vectors stored", unit="vectors", low=100, high=5000, step=100, suffixes=True,
@@ -72,6 +72,7 @@ def report(values: dict[str, Any]) -> tuple[dict[str, Any], ex.Experiment, list[
         "upper_layers_per_vector": upper, "expected_upper_layers": ex.expected_upper_layers(index.m),
         "vector_bytes": values["dim"] * ex.FLOAT_BYTES,
         "memory_per_vector_bytes": ex.memory_per_vector(values["dim"], index.m, index.m0, upper),
+        "links_per_vector": index.link_count() / run.indexed,
         "links_used_bytes_per_vector": ex.LINK_BYTES * index.link_count() / run.indexed,
         "faiss_rule_bytes": ex.faiss_rule_of_thumb(values["dim"], index.m),
         "build_distances": run.build_distances, "build_distances_per_vector": run.build_distances / run.indexed,
@@ -88,7 +89,7 @@ class AnnWidget(Widget):
     summary = "Recall@k and distance computations of an HNSW index against brute force on generated vectors."
     params = PARAMS
     metrics = (
-        Metric("recall", "Recall@k", "percent"),
+        Metric("recall", "Recall@k", "count"),
         Metric("distances_per_query", "Distances per query, HNSW", "count"),
         Metric("exact_distances_per_query", "Distances per query, exact", "integer"),
         Metric("speedup", "Exact ÷ HNSW distances", "times"),
@@ -111,7 +112,7 @@ class AnnWidget(Widget):
         Formula("recall", "Recall@k", "hits / (queries * k)",
                 "recall@k: the share of the exact k nearest neighbors that the index returns",
                 {"hits": "true neighbors found, summed over the queries (brute force gives the truth)",
-                 "queries": "held-out query vectors", "k": "neighbors asked for"}, fmt="percent"),
+                 "queries": "held-out query vectors", "k": "neighbors asked for"}, fmt="count"),
         Formula("speedup", "Exact ÷ HNSW distances", "exact_distances_per_query / distances_per_query",
                 "brute force computes one distance per stored vector",
                 {"exact_distances_per_query": "stored vectors (brute force's cost per query)",
@@ -156,8 +157,9 @@ def status(r: dict[str, Any]) -> str:
     """One plain paragraph: what the numbers say."""
     ef_note = f"ef_search {r['ef_search']} (searched with {r['ef']}, as k is larger)" if r["ef"] != r["ef_search"] \
         else f"ef_search {r['ef']}"
-    text = (f"With M = {r['m']} and {ef_note}, HNSW returned {percent_text(r['recall'])} of the {r['k']} exact "
-            f"nearest neighbors, computing {count_text(r['distances_per_query'])} distances per query where brute "
+    text = (f"With M = {r['m']} and {ef_note}, recall@{r['k']} is {r['recall']:.3f}: HNSW returned "
+            f"{integer_text(r['hits'])} of the {integer_text(r['queries'] * r['k'])} exact nearest neighbors of "
+            f"{r['queries']} queries, computing {count_text(r['distances_per_query'])} distances per query where brute "
             f"force computes {integer_text(r['exact_distances_per_query'])} ({_saving(r['speedup'])}). "
             f"Each vector costs {size_text(r['memory_per_vector_bytes'])}: {r['vector_bytes']} bytes of float32 "
             f"and {size_text(r['memory_per_vector_bytes'] - r['vector_bytes'])} of link slots "
@@ -186,9 +188,9 @@ def pareto_chart(r: dict[str, Any], points: list[tuple[int, float, float]], swee
     series = [svg.Series(f"HNSW, M = {r['m']}", [(d, rec) for _, d, rec in points])]
     notes = [(d, rec, f"ef {ef}") for ef, d, rec in points]
     low = min([rec for _, _, rec in points] + [0.9])
-    desc = "; ".join(f"ef {ef}: {count_text(d)} distances per query, recall {percent_text(rec)}"
+    desc = "; ".join(f"ef {ef}: {count_text(d)} distances per query, recall {rec:.3f}"
                      for ef, d, rec in points)
-    desc += f"; brute force: {integer_text(r['indexed'])} distances, recall 100%."
+    desc += f"; brute force: {integer_text(r['indexed'])} distances, recall 1."
     if sweep_cut:
         desc += " Wider beams were skipped (sweep budget)."
     return svg.xy_chart(series, title=f"Recall@{r['k']} against distance computations per query", desc=desc,
@@ -214,5 +216,5 @@ def fidelity_line() -> str:
     result = report(values)[0]
     full = report({**values, "ef_search": values["n"]})[0]
     return (f"recall is measured against exact brute-force search over the same {values['n']:,} vectors and "
-            f"{result['queries']} held-out queries: {percent_text(result['recall'])} at the defaults, "
-            f"{percent_text(full['recall'])} with ef_search ≥ n; timings come from make bench, never from here.")
+            f"{result['queries']} held-out queries: recall@{result['k']} {result['recall']:.3f} at the defaults, "
+            f"{full['recall']:.3f} with ef_search ≥ n; timings come from make bench, never from here.")
