@@ -293,3 +293,11 @@ def test_cli_prints_the_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--n: '9000' is not allowed" in capsys.readouterr().err
     assert main(["ann", "--n", "5000", "--dim", "64"]) == 2
     assert "n × dim × M" in capsys.readouterr().err
+
+
+def test_the_default_run_is_the_same_on_every_interpreter(default_run: ex.Experiment) -> None:
+    # Saved output: this file also runs inside Pyodide (tests/pyodide), so equal numbers there mean the
+    # seeded streams, the float arithmetic and the tie-breaking agree between CPython and WebAssembly.
+    assert default_run.build_distances == 505_179
+    assert default_run.hits(DEFAULTS["ef_search"], 10) == 985
+    assert default_run.index.layer_sizes() == [2000, 129, 12, 1]
