@@ -65,7 +65,9 @@ def per_query_ms(run: ex.Experiment, ef: int) -> float:
 
 
 def load_average() -> float | None:
-    """The host's 1-minute load average where the platform reports it (not inside Pyodide)."""
+    """The host's 1-minute load average (None inside Pyodide, whose figure is not the host's)."""
+    if sys.platform == "emscripten":
+        return None
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):

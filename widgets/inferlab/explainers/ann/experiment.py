@@ -41,8 +41,8 @@ COORDS_CAP = 320_000
 #: Most n × dim × M the widget accepts (4,096,000 is 2,000 × 32 × 64 or 4,000 × 64 × 16).
 SIZE_CAP = 4_096_000
 #: Distance computations the build may spend before it stops and reports a truncated index
-#: (about twice what the defaults need), at up to BUDGET_DIM dimensions.
-BUILD_BUDGET = 1_000_000
+#: (1.6 times what the defaults need), at up to BUDGET_DIM dimensions.
+BUILD_BUDGET = 800_000
 #: Distance computations the ef sweep may spend on beam widths other than the reader's, at up to BUDGET_DIM.
 SWEEP_BUDGET = 500_000
 #: Dimensions up to which the budgets hold as written; above, they shrink as BUDGET_DIM / dim.
