@@ -5,6 +5,17 @@
 
 const LOAD_TIMEOUT_MS = 90_000;
 
+/**
+ * The start-up snapshot (about 7 MB compressed) saves seconds of CPU on a fast
+ * connection but costs more than half the download; on a slow or metered
+ * connection, or with Save-Data, Python boots from the runtime alone.
+ */
+function snapshotWorthIt() {
+  const c = navigator.connection;
+  if (!c) return true;
+  return !c.saveData && c.effectiveType === "4g" && c.type !== "cellular";
+}
+
 export class Client {
   constructor(cfg, data) {
     this.seq = 0;
@@ -21,7 +32,7 @@ export class Client {
     const init = this.call("init", {
       pyodide: new URL(`${data.runtime || "pyodide"}/`, cfg.base).href,
       wheel: new URL(`${data.wheel}?v=${version}`, cfg.base).href,
-      snapshot: data.snapshot ? new URL(`${data.snapshot}?v=${version}`, cfg.base).href : null,
+      snapshot: data.snapshot && snapshotWorthIt() ? new URL(`${data.snapshot}?v=${version}`, cfg.base).href : null,
       manifest,
     });
     let timer;
