@@ -301,3 +301,23 @@ def test_cli_json_has_the_issue_keys(capsys: pytest.CaptureFixture[str]) -> None
     assert 0.05 < out["ttft_s"] < 1 and 0.001 < out["tpot_s"] < 0.02
     assert main(["phases", "--prompt", "9000"]) == 2
     assert "--output" in capsys.readouterr().err
+
+
+# -- the two chart functions added to inferlab.ui.svg --------------------------------------------------------
+def test_charts_are_accessible_well_formed_svg() -> None:
+    import xml.etree.ElementTree as ET
+
+    from inferlab.ui import svg
+
+    ns = "{http://www.w3.org/2000/svg}"
+    view = phases.PhasesWidget(phases.PARAMS.parse({"batch": 4})).view()
+    for name, text in view.charts.items():
+        root = ET.fromstring(text)
+        assert root.get("role") == "img" and root.find(f"{ns}title").text and root.find(f"{ns}desc").text, name
+    roof = svg.roofline_chart(100e12, 1e12, [svg.Point("<b>&", 10, 5e12, text="a<b")], title="t<", desc="d&",
+                              roof_label="r>")
+    root = ET.fromstring(roof)
+    assert root.find(f"{ns}title").text == "t<" and "<b>" not in roof
+    gantt = svg.gantt_chart([("row<", [svg.Span(0, 1, "ifw-c1", "x&y", steps=10)])], title="g", desc="d", end=1.0,
+                            legend=[("k<", "ifw-c2")])
+    assert len(ET.fromstring(gantt).findall(f".//{ns}rect")) == 11  # ten steps drawn apart + the legend key

@@ -269,7 +269,7 @@ def roofline_chart(peak: float, bandwidth: float, points: Sequence[Point], *, ti
     *peak* is FLOP/s, *bandwidth* bytes/s, a point's ``x`` FLOPs/byte and
     ``y`` FLOP/s; the y axis is printed in units of *y_unit*.  Returns ``<svg>`` text.
     """
-    left, right, top, bottom = 52, 16, 30, 40
+    left, right, top, bottom = 52, 30, 30, 40
     inner_w, inner_h = width - left - right, height - top - bottom
     ridge = peak / bandwidth
     finite = [p for p in points if p.x > 0 and p.y > 0 and math.isfinite(p.x) and math.isfinite(p.y)]
@@ -310,8 +310,7 @@ def roofline_chart(peak: float, bandwidth: float, points: Sequence[Point], *, ti
         rx = px(ridge)
         parts.append(f'<line class="ifw-limit" x1="{rx:.1f}" x2="{rx:.1f}" y1="{py(peak):.1f}" '
                      f'y2="{top + inner_h}"/>')
-    parts.append(f'<text class="ifw-label" x="{left + inner_w}" y="{py(peak) - 6:.1f}" text-anchor="end">'
-                 f'{escape(roof_label)}</text>')
+    parts.append(f'<text class="ifw-label" x="{left + 8}" y="{top + 12}">{escape(roof_label)}</text>')
     for p in finite:
         x, y = px(p.x), py(p.y)
         tip = f"<title>{escape(p.text or p.label)}</title>"
@@ -358,9 +357,9 @@ def gantt_chart(rows: Sequence[tuple[str, Sequence[Span]]], *, title: str, desc:
     ]
     x = label_w + pad
     for text, cls in legend:
-        parts.append(f'<rect class="{cls} ifw-key" x="{x}" y="6" width="10" height="10" rx="2"/>')
-        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="15">{escape(text)}</text>')
-        x += 26 + 7 * len(text)
+        parts.append(f'<rect class="{cls}" x="{x}" y="6" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 15}" y="15">{escape(text)}</text>')
+        x += 28 + 7 * len(text)
     axis_y = top + len(rows) * row_height + 16
     for tick in nice_ticks(0.0, end, 5):
         if 0 <= tick <= end:
@@ -374,12 +373,11 @@ def gantt_chart(rows: Sequence[tuple[str, Sequence[Span]]], *, title: str, desc:
                      f'text-anchor="end">{escape(label)}</text>')
         for s in spans:
             x0, w = label_w + pad + s.start * scale, max(0.8, (s.end - s.start) * scale)
-            parts.append(f'<rect class="{s.cls}" x="{x0:.1f}" y="{y + 4}" width="{w:.1f}" '
-                         f'height="{row_height - 8}"><title>{escape(s.label)}</title></rect>')
-            if 1 < s.steps <= 400 and w / s.steps >= 4:
-                for k in range(1, s.steps):
-                    sx = x0 + w * k / s.steps
-                    parts.append(f'<line class="ifw-grid" x1="{sx:.1f}" x2="{sx:.1f}" y1="{y + 4}" '
-                                 f'y2="{y + row_height - 4}"/>')
+            n = s.steps if 1 < s.steps <= 400 and w / s.steps >= 4 else 1
+            parts.append(f'<g><title>{escape(s.label)}</title>')
+            for k in range(n):  # one bar per step, 1 px apart, when the steps are wide enough to see
+                parts.append(f'<rect class="{s.cls}" x="{x0 + w * k / n:.1f}" y="{y + 4}" '
+                             f'width="{w / n - (1 if n > 1 else 0):.1f}" height="{row_height - 8}"/>')
+            parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)

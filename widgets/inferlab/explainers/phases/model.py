@@ -42,11 +42,12 @@ from inferlab.llamacpp.speed import SpeedModel
 # -- the roofline ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Roof:
-    """One device's ceilings: dense FP16 tensor peak (FLOP/s) and memory bandwidth (bytes/s), datasheet."""
+    """One device's ceilings, datasheet: compute peak (FLOP/s, of kind ``peak_kind``) and memory bandwidth (bytes/s)."""
 
     name: str
     peak_flops: float
     bandwidth: float
+    peak_kind: str = "FP16 tensor"
 
     @property
     def ridge(self) -> float:
@@ -66,7 +67,7 @@ def roofs(hw: Hardware) -> dict[str, Roof]:
     the host's FP32 vector peak.  Every GPU of a machine is the same model.
     """
     c = hw.cpu
-    out = {"CPU": Roof(c.name, c.peak_gflops * 1e9, c.bandwidth_gbs * 1e9)}
+    out = {"CPU": Roof(c.name, c.peak_gflops * 1e9, c.bandwidth_gbs * 1e9, "FP32 vector")}
     if hw.gpu is not None:
         g = hw.gpu
         for i in range(16):

@@ -60,7 +60,7 @@ class PhasesWidget(Widget):
         Metric("stall_chunked_s", "Decode stall, chunked prompt", "seconds"),
     )
     charts = (
-        Chart("roofline", "The hardware's roofline (datasheet FP16 tensor peak and memory bandwidth, log-log). "
+        Chart("roofline", "The hardware's roofline (datasheet compute peak and memory bandwidth, log-log). "
                           "Labelled: this configuration's prefill and decode steps as the speed model times them; "
                           "unlabelled: published llama-bench runs on this device at their measured speed."),
         Chart("timeline", "One request alone, then the batch sent at once: waiting, reading the prompt "
@@ -78,7 +78,7 @@ class PhasesWidget(Widget):
     )
     formulas = (
         Formula("ridge_point", "Ridge point", "peak_flops / bandwidth_bytes_per_s", ROOFLINE_SOURCE,
-                {"peak_flops": "dense FP16 tensor peak, FLOP/s (datasheet)",
+                {"peak_flops": "compute peak, FLOP/s (datasheet: GPU dense FP16 tensor, CPU FP32 vector)",
                  "bandwidth_bytes_per_s": "memory bandwidth, bytes/s (datasheet)"}),
         Formula("decode_flops", "FLOPs of one decode step",
                 "batch * 2 * (matmul_params + output_params) + decode_attention_flops",
@@ -154,11 +154,12 @@ def roofline_chart(r: dict[str, Any]) -> str:
             f"{r['prefill_flops_per_s'] / 1e12:,.1f} TFLOP/s; decode step: {r['decode_intensity']:,.1f} FLOPs/byte, "
             f"{r['decode_flops_per_s'] / 1e12:,.2f} TFLOP/s. Published runs: "
             + ("; ".join(f"{p['label']} {percent_text(p['efficiency'])}" for p in r["published"]) or "none")
-            + (". Runs above 100% use integer tensor cores, faster than this FP16 figure." if above else "."))
+            + (f". Runs above 100% use integer tensor cores, faster than this {r['roof_peak_kind']} figure."
+               if above else "."))
     return svg.roofline_chart(r["peak_flops"], r["bandwidth_bytes_per_s"], points,
                               title=f"Roofline of the {r['roof_device']}", desc=desc,
-                              roof_label=f"{r['roof_device']}: {r['peak_flops'] / 1e12:,.1f} TFLOP/s FP16, "
-                                         f"{r['bandwidth_bytes_per_s'] / 1e9:,.0f} GB/s")
+                              roof_label=f"{r['roof_device']}: {r['peak_flops'] / 1e12:,.1f} TFLOP/s "
+                                         f"{r['roof_peak_kind']}, {r['bandwidth_bytes_per_s'] / 1e9:,.0f} GB/s")
 
 
 PHASE_LEGEND = (("waiting", "ifw-c3"), ("prefill", "ifw-c2"), ("decode", "ifw-c1"))
