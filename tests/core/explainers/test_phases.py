@@ -321,3 +321,20 @@ def test_charts_are_accessible_well_formed_svg() -> None:
     gantt = svg.gantt_chart([("row<", [svg.Span(0, 1, "ifw-c1", "x&y", steps=10)])], title="g", desc="d", end=1.0,
                             legend=[("k<", "ifw-c2")])
     assert len(ET.fromstring(gantt).findall(f".//{ns}rect")) == 11  # ten steps drawn apart + the legend key
+
+
+def test_max_sequences_is_the_largest_batch_that_fits() -> None:
+    from inferlab.explainers.phases.report import max_sequences
+    from inferlab.llamacpp.calculator import memory_report
+
+    n = max_sequences("llama-3.1-70b", "Q4_K_M", "h100-pcie", 1, 32768)
+
+    def fits(k: int) -> bool:
+        return memory_report(model="llama-3.1-70b", quant="Q4_K_M", hardware="h100-pcie", ctx=k * 32768,
+                             parallel=k, gpu_layers=81)["fits"]
+
+    # a 32k-token trace of Llama 3 70B holds 10 GiB of KV (80 layers x 8 KV heads x 128 x 2 x 2 bytes x 32,768)
+    assert 80 * 8 * 128 * 2 * 2 * 32768 == 10 * 2**30
+    assert fits(n) and not fits(n + 1) and 1 <= n <= 5
+    r = report()
+    assert r["published_prefill_tokens_per_s"] == 7138.99 and r["published_decode_tokens_per_s"] == 130.58

@@ -22,6 +22,7 @@ widget shows.  Its scenarios, all timed by the llama.cpp speed model through
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from inferlab.inputs import InputError, Param, Params
@@ -103,6 +104,50 @@ def setup(v: dict[str, Any]) -> tuple[Any, Any, Any]:
     return shape, hw, sm
 
 
+#: Most sequences :func:`max_sequences` looks for (llama-server's -np limit in inferlab.llamacpp.params).
+MAX_SEQUENCES = 4096
+
+
+@functools.lru_cache(maxsize=64)
+def max_sequences(model: str, quant: str, hardware: str, gpus: int, tokens: int) -> int:
+    """The most sequences of *tokens* tokens each whose KV cache fits next to the weights, every layer on the
+    GPUs (in RAM without a GPU): ``memory_report``'s fit with ``parallel`` = that many slots."""
+    from inferlab.catalog.hardware import get_hardware
+    from inferlab.catalog.models import get_preset
+    from inferlab.llamacpp.calculator import memory_report
+    from inferlab.llamacpp.kv_cache import pad
+
+    layers = get_preset(model).n_layers + 1 if get_hardware(hardware).gpu is not None else 0
+
+    def fits(n: int) -> bool:
+        return memory_report(model=model, quant=quant, hardware=hardware, gpus=gpus, ctx=n * pad(tokens),
+                             parallel=n, gpu_layers=layers)["fits"]
+
+    if not fits(1):
+        return 0
+    low, high = 1, 2
+    while high <= MAX_SEQUENCES and fits(high):
+        low, high = high, 2 * high
+    high = min(high, MAX_SEQUENCES + 1)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
+
+
+def _published_match(points: Sequence[dict[str, Any]], model: str, quant: str) -> dict[str, Any]:
+    """The published runs of this very model and quantization on this hardware (one GPU): tg and pp at ubatch 512."""
+    out: dict[str, Any] = {}
+    for kind, phase in (("tg", "decode"), ("pp", "prefill")):
+        rows = [p for p in points if p["model"] == model and p["quant"] == quant and p["kind"] == kind
+                and p["gpus"] == 1 and "-ub" not in p["test"] and "@" not in p["test"]]
+        row = rows[0] if rows else None
+        out[f"published_{phase}_tokens_per_s"] = row and row["tokens_per_s"]
+        out[f"published_{phase}_efficiency"] = row and row["efficiency"]
+        out[f"published_{phase}_test"] = row and f"{row['test']} ({row['build']})"
+    return out
+
+
 def _phase(prefix: str, work: Work, roof: Any, seconds: float) -> dict[str, Any]:
     return {f"{prefix}_flops": work.flops, f"{prefix}_bytes": work.bytes,
             f"{prefix}_matmul_flops": work.matmul_flops, f"{prefix}_attention_flops": work.attention_flops,
@@ -164,6 +209,15 @@ def compute(v: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Schedule]]:
         "arriving_ttft_unchunked_s": whole.requests[-1].first_token,
         "arriving_ttft_chunked_s": chunked.requests[-1].first_token,
         "chunk_steps": sum(s.steps for s in chunked.segments if s.prefill == "arriving"),
+        "max_sequences": max_sequences(v["model"], v["quant"], v["hardware"], v["gpus"],
+                                       depth + prompt + output),
+        "decode_gflop": per_step.flops / 1e9, "decode_gb": per_step.bytes / 1e9,
+        "prefill_tflop": prefill.flops / 1e12, "prefill_gb": prefill.bytes / 1e9,
+        "prefill_tflops_per_s": prefill.flops / prefill.seconds / 1e12,
+        "decode_tflops_per_s": per_step.flops / tpot / 1e12,
+        "peak_tflops": roof.peak_flops / 1e12, "bandwidth_gbs": roof.bandwidth / 1e9,
+        "stall_ratio": whole.longest_step("arriving") / alone_step,
+        **_published_match(points, v["model"], v["quant"]),
         "published": list(points),
         "published_best_efficiency": max((p["efficiency"] for p in points), default=None),
         "timeline": {"alone": _times(alone), "together": _times(together)},
@@ -171,4 +225,4 @@ def compute(v: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Schedule]]:
     return result, {"alone": alone, "together": together, "whole": whole, "chunked": chunked}
 
 
-__all__ = ["MAX_TOKENS", "PARAMS", "compute", "report", "setup"]
+__all__ = ["MAX_SEQUENCES", "MAX_TOKENS", "PARAMS", "compute", "max_sequences", "report", "setup"]

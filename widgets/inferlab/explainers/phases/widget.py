@@ -56,6 +56,7 @@ class PhasesWidget(Widget):
         Metric("decode_intensity", "Decode FLOPs per byte", "count"),
         Metric("ridge_point", "Ridge point (FLOPs per byte)", "count"),
         Metric("batch_last_ttft_s", "First token, last of the batch", "seconds"),
+        Metric("max_sequences", "Sequences that fit in memory", "integer"),
         Metric("stall_unchunked_s", "Decode stall, prompt in one step", "seconds"),
         Metric("stall_chunked_s", "Decode stall, chunked prompt", "seconds"),
     )
