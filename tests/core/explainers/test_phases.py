@@ -338,3 +338,12 @@ def test_max_sequences_is_the_largest_batch_that_fits() -> None:
     assert fits(n) and not fits(n + 1) and 1 <= n <= 5
     r = report()
     assert r["published_prefill_tokens_per_s"] == 7138.99 and r["published_decode_tokens_per_s"] == 130.58
+
+
+def test_a_small_chunk_next_to_long_contexts_is_memory_bound() -> None:
+    # posts/prefill-and-decode.md: a 64-token step beside four 16k-token sequences reads ~4.6 GB of weights and
+    # more than 8 GB of KV for 60 prompt tokens, and falls below the ridge
+    sm = speed_model(model="llama-3.1-8b", quant="Q4_K_M", hardware="rtx-4090", ctx=5 * 16896, parallel=5)
+    w = step(sm, HW, [16384 + 128] * 4, [(60, 8000)], 4)
+    assert w.kv_bytes > 8e9 and w.intensity < main_roof(HW).ridge
+    assert step(sm, HW, [16384 + 128] * 4, [(508, 8000)], 4).intensity > main_roof(HW).ridge
