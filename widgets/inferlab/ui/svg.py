@@ -365,7 +365,8 @@ def gantt_chart(rows: Sequence[tuple[str, Sequence[Span]]], *, title: str, desc:
         if 0 <= tick <= end:
             tx = label_w + pad + tick * scale
             parts.append(f'<line class="ifw-grid" x1="{tx:.1f}" x2="{tx:.1f}" y1="{top}" y2="{axis_y - 12}"/>')
-            parts.append(f'<text class="ifw-axis" x="{tx:.1f}" y="{axis_y:.0f}" text-anchor="middle">'
+            anchor = "end" if tx > width - pad - 24 else "middle"  # keep the last label inside the box
+            parts.append(f'<text class="ifw-axis" x="{tx:.1f}" y="{axis_y:.0f}" text-anchor="{anchor}">'
                          f'{_time_tick(tick, end)}</text>')
     for i, (label, spans) in enumerate(rows):
         y = top + i * row_height
