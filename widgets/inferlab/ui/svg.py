@@ -238,14 +238,14 @@ def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | 
 
 @dataclass(frozen=True)
 class Point:
-    """One mark of a scatter on log axes: ``text`` is its tooltip; ``labelled`` writes ``label`` beside it."""
+    """One mark of a scatter on log axes: ``text`` is its tooltip; ``labeled`` writes ``label`` beside it."""
 
     label: str
     x: float
     y: float
     cls: str = "ifw-c1"
     text: str = ""
-    labelled: bool = False
+    labeled: bool = False
     size: float = 4.0
 
 
@@ -315,7 +315,7 @@ def roofline_chart(peak: float, bandwidth: float, points: Sequence[Point], *, ti
         x, y = px(p.x), py(p.y)
         tip = f"<title>{escape(p.text or p.label)}</title>"
         parts.append(f'<circle class="{p.cls}" cx="{x:.1f}" cy="{y:.1f}" r="{p.size:g}">{tip}</circle>')
-        if p.labelled:
+        if p.labeled:
             anchor = "end" if x > left + inner_w * 0.75 else "start"
             dx = -8 if anchor == "end" else 8
             parts.append(f'<text class="ifw-label ifw-hl" x="{x + dx:.1f}" y="{y + 4:.1f}" '

@@ -3,7 +3,7 @@
 Every step time and every FLOP or byte comes from the llama.cpp speed model
 (:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds` and
 :meth:`~inferlab.llamacpp.speed.SpeedModel.step_work`); the roofline's two
-ceilings are the catalogue's datasheet numbers (:mod:`inferlab.catalog.hardware`).
+ceilings are the catalog's datasheet numbers (:mod:`inferlab.catalog.hardware`).
 This module adds three things on top:
 
 * **the roofline** (Williams, Waterman & Patterson, CACM 2009): a step's
@@ -12,7 +12,7 @@ This module adds three things on top:
   ``peak / bandwidth`` separates memory-bound from compute-bound work.  A
   step's *speed of light* is ``sum over devices of max(FLOPs / peak,
   bytes / bandwidth)``, and its efficiency is that time over the step's
-  (modelled or measured) time.
+  (modeled or measured) time.
 * **aggregated spans**: ``k`` consecutive steps whose shape does not change
   (the same sequences decoding, the same prompt-chunk size) differ only in
   their depths, which grow by a fixed amount per step.  A step's time,

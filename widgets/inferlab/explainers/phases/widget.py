@@ -62,8 +62,8 @@ class PhasesWidget(Widget):
     )
     charts = (
         Chart("roofline", "The hardware's roofline (datasheet compute peak and memory bandwidth, log-log). "
-                          "Labelled: this configuration's prefill and decode steps as the speed model times them; "
-                          "unlabelled: published llama-bench runs on this device at their measured speed."),
+                          "Labeled: this configuration's prefill and decode steps as the speed model times them; "
+                          "unlabeled: published llama-bench runs on this device at their measured speed."),
         Chart("timeline", "One request alone, then the batch sent at once: waiting, reading the prompt "
                           "(prefill), generating (decode)."),
         Chart("chunking", "A prompt arrives while the batch is generating. Each bar is the steps until its first "
@@ -139,7 +139,7 @@ def _status(r: dict[str, Any]) -> str:
 
 
 def roofline_chart(r: dict[str, Any]) -> str:
-    """The device's roofline with the two modelled phases and the published runs."""
+    """The device's roofline with the two modeled phases and the published runs."""
     points = [svg.Point(p["label"], p["intensity"], p["flops_per_s"], "ifw-c1",
                         f"{p['label']}: {rate_text(p['tokens_per_s'])} measured ({p['build']}), "
                         f"{percent_text(p['efficiency'])} of the roofline", size=3.5)
@@ -148,7 +148,7 @@ def roofline_chart(r: dict[str, Any]) -> str:
         points.append(svg.Point(label, r[f"{phase}_intensity"], r[f"{phase}_flops_per_s"], "ifw-c2",
                                 f"{label}: {r[f'{phase}_intensity']:,.1f} FLOPs/byte, "
                                 f"{r[f'{phase}_flops_per_s'] / 1e12:,.1f} TFLOP/s, "
-                                f"{percent_text(r[f'{phase}_efficiency'])} of the roofline", labelled=True, size=5))
+                                f"{percent_text(r[f'{phase}_efficiency'])} of the roofline", labeled=True, size=5))
     above = [p for p in r["published"] if p["efficiency"] > 1]
     desc = (f"Roof: {r['peak_flops'] / 1e12:,.1f} TFLOP/s and {r['bandwidth_bytes_per_s'] / 1e9:,.0f} GB/s, ridge "
             f"at {r['ridge_point']:,.0f} FLOPs per byte. Prefill step: {r['prefill_intensity']:,.0f} FLOPs/byte, "
