@@ -347,3 +347,25 @@ def test_a_small_chunk_next_to_long_contexts_is_memory_bound() -> None:
     w = step(sm, HW, [16384 + 128] * 4, [(60, 8000)], 4)
     assert w.kv_bytes > 8e9 and w.intensity < main_roof(HW).ridge
     assert step(sm, HW, [16384 + 128] * 4, [(508, 8000)], 4).intensity > main_roof(HW).ridge
+
+
+def test_the_test_time_compute_posts_queueing_example() -> None:
+    # posts/test-time-compute-serving.md: 90% of requests generate 500 tokens, 10% generate 16,000; service time
+    # proportional to length.  Mean 2,050, Cs^2 ~5.1; Pollaczek-Khinchine wait ~3.1x exponential, ~6.1x constant.
+    import random
+
+    from inferlab.pipeline.theory import mg1_mean_wait
+
+    lengths, weights = (500, 16_000), (0.9, 0.1)
+    mean = sum(w * x for w, x in zip(weights, lengths))
+    scv = sum(w * x * x for w, x in zip(weights, lengths)) / mean**2 - 1
+    assert mean == 2050 and scv == pytest.approx(5.145, abs=1e-3)
+    assert mg1_mean_wait(0.7, 1.0, scv) / mg1_mean_wait(0.7, 1.0, 1.0) == pytest.approx(3.07, abs=0.01)
+    assert mg1_mean_wait(0.7, 1.0, scv) / mg1_mean_wait(0.7, 1.0, 0.0) == pytest.approx(6.15, abs=0.01)
+    # brute force: the Lindley recursion of an M/G/1 queue with that service mix, at utilization 0.7
+    rng, wait, total, n = random.Random(7), 0.0, 0.0, 300_000
+    for _ in range(n):
+        service = (16_000 if rng.random() < 0.1 else 500) / mean
+        total += wait
+        wait = max(0.0, wait + service - rng.expovariate(0.7))
+    assert total / n == pytest.approx(mg1_mean_wait(0.7, 1.0, scv), rel=0.12)
