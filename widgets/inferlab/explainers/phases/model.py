@@ -201,7 +201,6 @@ class Request:
     prompt_left: int
     cached: float
     decode_left: int
-    arrival: float = 0.0
     prefill_start: float | None = None
     first_token: float | None = None
     finish: float | None = None
