@@ -234,3 +234,57 @@ def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | 
                          f'height="{row_height - 6}" rx="1"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y_label: str,
+             y_max: float | None = None, limit: tuple[float, str] | None = None, width: int = 720,
+             height: int = 240) -> str:
+    """Lines with point markers over a numeric x axis (both axes from 0); returns ``<svg>`` text.
+
+    ``y_max`` fixes the top of the y axis (e.g. 1 for a share); ``limit``
+    ``(y, label)`` draws a dashed horizontal target line.  A legend lists the
+    series.
+    """
+    left, right, top, bottom = 52, 12, 44, 40
+    inner_w, inner_h = width - left - right, height - top - bottom
+    xs = [x for s in series for x, y in s.points if math.isfinite(x) and y is not None and math.isfinite(y)]
+    x_ticks = nice_ticks(0.0, max(xs) if xs else 1.0, 5)
+    x_top = x_ticks[-1] or 1.0
+    shown = [Series(s.label, [(x, y) for x, y in s.points if y is not None and math.isfinite(y)], s.cls, s.area)
+             for s in series]
+    floor = y_max if y_max is not None else 1.0
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
+    ]
+    parts.extend(line_panel(shown, x0=0.0, x1=x_top, top=top, height=inner_h, left=left, width=inner_w,
+                            y_label=y_label, y_floor=floor))
+    ys = [y for s in shown for _, y in s.points]
+    y_top = nice_ticks(0.0, max(max(ys, default=0.0), floor))[-1] or 1.0  # the axis line_panel drew
+
+    def px(x: float) -> float:
+        return left + x / x_top * inner_w
+
+    def py(y: float) -> float:
+        return top + inner_h - y / y_top * inner_h
+
+    for s in shown:
+        for x, y in s.points:
+            parts.append(f'<circle class="{s.cls}" cx="{px(x):.1f}" cy="{py(y):.1f}" r="3"/>')
+    if limit is not None and 0 <= limit[0] <= y_top:
+        y = py(limit[0])
+        parts.append(f'<line class="ifw-limit" x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="ifw-axis" x="{left + inner_w}" y="{y - 4:.1f}" text-anchor="end">'
+                     f'{escape(limit[1])}</text>')
+    axis_y = top + inner_h + 16
+    for tick in x_ticks:
+        parts.append(f'<text class="ifw-axis" x="{px(tick):.1f}" y="{axis_y}" text-anchor="middle">{_fmt_tick(tick)}</text>')
+    parts.append(f'<text class="ifw-axis" x="{left + inner_w / 2:.0f}" y="{axis_y + 18}" text-anchor="middle">'
+                 f'{escape(x_label)}</text>')
+    x = left
+    for s in shown:
+        parts.append(f'<rect class="{s.cls} ifw-key" x="{x}" y="6" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="15">{escape(s.label)}</text>')
+        x += 22 + 7 * len(s.label)
+    parts.append("</svg>")
+    return "".join(parts)
