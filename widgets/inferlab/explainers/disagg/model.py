@@ -120,7 +120,8 @@ def link(v: dict[str, Any], st: Setup) -> Link:
 
 
 @functools.lru_cache(maxsize=8)
-def _workload(n: int, prompt: int, output: int, spread: str, seed: int) -> tuple[tuple[float, int, int], ...]:
+def draw_workload(n: int, prompt: int, output: int, spread: str, seed: int) -> tuple[tuple[float, int, int], ...]:
+    """*n* requests: unit-rate Poisson arrival times and (prompt, output) lengths of mean *prompt* / *output*."""
     rng = random.Random(seed)
     caps = (_cap(prompt, spread), _cap(output, spread))
 
@@ -139,7 +140,7 @@ def _workload(n: int, prompt: int, output: int, spread: str, seed: int) -> tuple
 
 def workload(v: dict[str, Any]) -> list[tuple[float, int, int]]:
     """``requests`` requests: unit-rate Poisson arrival times and (prompt, output) lengths, seeded."""
-    return list(_workload(v["requests"], v["prompt_tokens"], v["output_tokens"], v["spread"], v["seed"]))
+    return list(draw_workload(v["requests"], v["prompt_tokens"], v["output_tokens"], v["spread"], v["seed"]))
 
 
 def cluster(v: dict[str, Any], st: Setup, prefill: int) -> Cluster:
@@ -163,6 +164,7 @@ def evaluate(v: dict[str, Any], st: Setup, prefill: int, rate: float, budget: Bu
     ok = sum(1 for a, b in zip(ttft, tpot) if a <= v["ttft_slo"] and b <= v["tpot_slo"])
     n = out["n"]
     return {"rate": rate, "attainment": ok / n, "ttft_p90": _quantile(ttft, 0.9), "tpot_p90": _quantile(tpot, 0.9),
+            "gap_p90": _quantile(out["gap"], 0.9),
             "ttft_ok": sum(1 for a in ttft if a <= v["ttft_slo"]) / n,
             "tpot_ok": sum(1 for b in tpot if b <= v["tpot_slo"]) / n,
             "phases": {k: x / n for k, x in out["phases"].items()}, "truncated": out["truncated"],
@@ -218,5 +220,5 @@ def best_split(v: dict[str, Any], st: Setup, budget: Budget | None = None
     return best["prefill"], best, rows
 
 
-__all__ = ["BISECTION_STEPS", "Budget", "REPORT_EVENT_BUDGET", "LENGTH_CAP", "MAX_SLOTS", "Setup", "best_split", "cluster", "evaluate", "goodput",
+__all__ = ["BISECTION_STEPS", "Budget", "REPORT_EVENT_BUDGET", "LENGTH_CAP", "MAX_SLOTS", "Setup", "best_split", "cluster", "draw_workload", "evaluate", "goodput",
            "link", "setup", "workload"]

@@ -48,7 +48,7 @@ class Request:
     """One request's progress; times in seconds from the start of the run."""
 
     __slots__ = ("index", "arrival", "prompt", "output", "done_prompt", "generated", "depth", "prefill_start",
-                 "first_token", "sent", "finish", "target")
+                 "first_token", "sent", "finish", "target", "last_token", "max_gap")
 
     def __init__(self, index: int, arrival: float, prompt: int, output: int) -> None:
         self.index = index
@@ -63,6 +63,8 @@ class Request:
         self.sent = math.nan       # KV cache arrived at the decode instance (disaggregated only)
         self.finish = math.nan
         self.target: Instance | None = None
+        self.last_token = math.nan
+        self.max_gap = 0.0        # longest wait between two of its tokens (what a streaming reader sees stall)
 
 
 class Instance:
@@ -139,8 +141,9 @@ class _Run:
         self.budget = budget
         if cluster.prefill:
             # a prefill instance batches prompts only up to one micro-batch: past the length that saturates
-            # the GPU, batching delays the first prompt for nothing (DistServe's L_m rule, section 4.3)
-            budget_p = min(cluster.batch_tokens, getattr(sm, "n_ubatch", cluster.batch_tokens))
+            # the GPU, batching delays the first prompt for nothing (DistServe's L_m rule, section 4.3);
+            # batch_tokens (llama-server's -b, the chunked-prefill knob) shapes the co-located instances
+            budget_p = sm.n_ubatch
             self.front = [Instance(i, PREFILL, sm, cluster.slots, budget_p, cluster.affine)
                           for i in range(cluster.prefill)]
             self.back = [Instance(cluster.prefill + i, DECODE, sm, cluster.slots, cluster.batch_tokens,
@@ -211,8 +214,12 @@ class _Run:
 
     def end_step(self, inst: Instance, now: float) -> None:
         k = inst.steps
+        first_end = inst.start + inst.t0
+        last_step = inst.t0 + (k - 1) * inst.delta
         still: list[Request] = []
         for r in inst.decoding:
+            r.max_gap = max(r.max_gap, first_end - r.last_token, last_step)
+            r.last_token = now
             r.generated += k
             r.depth += k
             if r.generated >= r.output:
@@ -229,7 +236,7 @@ class _Run:
             inst.prefilling = [r for r in inst.prefilling if r.done_prompt < r.prompt]
         inst.chunks = []
         for r in completed:
-            r.first_token = now
+            r.first_token = r.last_token = now
             r.generated = 1
             r.depth = r.prompt
             if r.output <= 1:
@@ -307,8 +314,8 @@ def simulate(cluster: Cluster, sm: Any, workload: list[tuple[float, int, int]], 
              budget: int = EVENT_BUDGET) -> dict[str, Any]:
     """Serve *workload* ``[(unit-rate arrival time, prompt tokens, output tokens)]`` at *rate* requests/s.
 
-    Returns per-request ``ttft`` / ``tpot`` lists (s; requests after the
-    warm-up share), the phase times summed over them (``queue_s``,
+    Returns per-request ``ttft`` / ``tpot`` / ``gap`` (longest pause between
+    two tokens) lists (s; requests after the warm-up share), the phase times summed over them (``queue_s``,
     ``prefill_s``, ``transfer_s``, ``decode_s``), ``truncated`` and ``events``.
     A request unfinished when the budget runs out counts with infinite times.
     """
@@ -316,13 +323,15 @@ def simulate(cluster: Cluster, sm: Any, workload: list[tuple[float, int, int]], 
     run = _Run(cluster, sm, budget)
     complete = run.run(requests)
     counted = requests[int(len(requests) * WARMUP_SHARE):]
-    ttft, tpot = [], []
+    ttft, tpot, gaps = [], [], []
     phases = dict.fromkeys(("queue_s", "prefill_s", "transfer_s", "decode_s"), 0.0)
     for r in counted:
         if math.isnan(r.finish):
             ttft.append(math.inf)
             tpot.append(math.inf)
+            gaps.append(math.inf)
             continue
+        gaps.append(r.max_gap)
         ttft.append(r.first_token - r.arrival)
         tpot.append((r.finish - r.first_token) / (r.output - 1) if r.output > 1 else 0.0)
         phases["queue_s"] += r.prefill_start - r.arrival
@@ -330,7 +339,7 @@ def simulate(cluster: Cluster, sm: Any, workload: list[tuple[float, int, int]], 
         after = r.first_token if math.isnan(r.sent) else r.sent
         phases["transfer_s"] += after - r.first_token
         phases["decode_s"] += r.finish - after
-    return {"ttft": ttft, "tpot": tpot, "phases": phases, "n": len(counted), "truncated": not complete,
+    return {"ttft": ttft, "tpot": tpot, "gap": gaps, "phases": phases, "n": len(counted), "truncated": not complete,
             "events": run.events}
 
 

@@ -148,6 +148,7 @@ def _serving(v: dict[str, Any], st: model.Setup) -> dict[str, Any]:
         "colocated_attainment": at_co["attainment"], "disagg_attainment": at_dis["attainment"],
         "colocated_ttft_p90": at_co["ttft_p90"], "disagg_ttft_p90": at_dis["ttft_p90"],
         "colocated_tpot_p90": at_co["tpot_p90"], "disagg_tpot_p90": at_dis["tpot_p90"],
+        "colocated_stall_p90": at_co["gap_p90"], "disagg_stall_p90": at_dis["gap_p90"],
         "colocated_phases": at_co["phases"], "disagg_phases": at_dis["phases"],
         "colocated_curve": [(q["rate"] / per, q["attainment"]) for q in co["probes"]],
         "disagg_curve": [(q["rate"] / per, q["attainment"]) for q in best["probes"]],
@@ -158,7 +159,8 @@ def _serving(v: dict[str, Any], st: model.Setup) -> dict[str, Any]:
 _NO_SERVING = dict.fromkeys((
     "colocated_goodput", "colocated_goodput_per_gpu", "disagg_goodput", "disagg_goodput_per_gpu", "goodput_gain",
     "prefill_instances_used", "decode_instances_used", "split", "colocated_attainment", "disagg_attainment",
-    "colocated_ttft_p90", "disagg_ttft_p90", "colocated_tpot_p90", "disagg_tpot_p90", "colocated_phases",
+    "colocated_ttft_p90", "disagg_ttft_p90", "colocated_tpot_p90", "disagg_tpot_p90", "colocated_stall_p90",
+    "disagg_stall_p90", "colocated_phases",
     "disagg_phases"))
 
 
@@ -218,6 +220,8 @@ class DisaggWidget(Widget):
         Metric("split", "Pool ratio", "text"),
         Metric("colocated_attainment", "Co-located attainment at this rate", "percent"),
         Metric("disagg_attainment", "Disaggregated attainment at this rate", "percent"),
+        Metric("colocated_stall_p90", "Longest pause between tokens (P90), co-located", "seconds"),
+        Metric("disagg_stall_p90", "Longest pause between tokens (P90), disaggregated", "seconds"),
     )
     charts = (
         Chart("attainment", "Share of requests meeting both targets as the rate per GPU grows (the simulations the "
@@ -232,7 +236,8 @@ class DisaggWidget(Widget):
                                                             "ttft_slo": 4.0, "rate": 1.0}),
         Preset("Long prompts over 10 Gb/s Ethernet", {"prompt_tokens": 2048, "output_tokens": 128, "ttft_slo": 4.0,
                                                       "rate": 1.0, "link": "eth-25", "link_gbps": 10}),
-        Preset("Chunked prefill: batch 256", {"batch_tokens": 256}),
+        Preset("Chunked prefill (-b 256), long prompts", {"prompt_tokens": 2048, "output_tokens": 128,
+                                                          "ttft_slo": 4.0, "rate": 1.0, "batch_tokens": 256}),
     )
     formulas = (
         Formula("kv_bytes_per_request", "KV cache to move", "prompt_tokens * kv_bytes_per_token",
