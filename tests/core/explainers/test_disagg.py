@@ -280,3 +280,13 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["prompt_tokens"] == 128 and out["split"] == "1P : 1D"
     assert out["kv_bytes_per_request"] == 128 * 819200
     assert main(["disagg", "--prefill-instances", "5"]) == 2
+
+
+def test_one_instance_is_colocated_only() -> None:
+    r = report(values(instances=1))
+    assert r["colocated_goodput"] > 0 and r["disagg_goodput"] is None and r["split"] is None
+    view = DisaggWidget(values(instances=1)).view()
+    assert "at least two instances" in view.status and "disaggregated" not in view.charts["attainment"]
+    with pytest.raises(InputError) as err:
+        report(values(instances=1, prefill_instances=1))
+    assert err.value.field == "prefill_instances"

@@ -60,8 +60,8 @@ PARAMS = Params([
           source=DISTSERVE + ": one 80 GB A100"),
     Param("gpus", "int", 1, "GPUs per instance", unit="GPUs", low=1, high=8,
           help="one llama-server spread over this many GPUs (layer split); the KV cache leaves over all their links"),
-    Param("instances", "int", 3, "Instances", unit="instances", low=2, high=8, control="range",
-          help="copies of the model; co-located serving runs all of them, disaggregation splits them",
+    Param("instances", "int", 3, "Instances", unit="instances", low=1, high=8, control="range",
+          help="copies of the model; co-located serving runs all of them, disaggregation splits them (needs 2)",
           source=DISTSERVE + ": 2P1D = 3 instances"),
     Param("prefill_instances", "int", None, "Prefill instances", unit="instances", low=1, high=7, optional=True,
           none_means="the split with the highest goodput", help="the rest decode"),
@@ -102,6 +102,9 @@ PARAMS = Params([
 
 def _check(v: dict[str, Any]) -> None:
     if v["prefill_instances"] is not None and v["prefill_instances"] >= v["instances"]:
+        if v["instances"] == 1:
+            raise InputError("prefill_instances", v["prefill_instances"],
+                             "empty with one instance (it cannot be split)")
         raise InputError("prefill_instances", v["prefill_instances"],
                          f"1 to {v['instances'] - 1} (at least one instance must decode)")
 
@@ -127,6 +130,17 @@ def _serving(v: dict[str, Any], st: model.Setup) -> dict[str, Any]:
     budget = model.Budget()
     per = v["instances"] * st.gpus
     co = model.goodput(v, st, 0, budget)
+    at_co = model.evaluate(v, st, 0, v["rate"], budget)
+    out = {
+        "colocated_goodput": co["rate"], "colocated_goodput_per_gpu": co["rate"] / per,
+        "colocated_attainment": at_co["attainment"], "colocated_ttft_p90": at_co["ttft_p90"],
+        "colocated_tpot_p90": at_co["tpot_p90"], "colocated_stall_p90": at_co["gap_p90"],
+        "colocated_phases": at_co["phases"],
+        "colocated_curve": [(q["rate"] / per, q["attainment"]) for q in co["probes"]],
+    }
+    if v["instances"] == 1:  # one instance cannot be split: co-located only
+        return {**out, **_NO_DISAGG, "splits": [], "disagg_curve": [], "truncated": budget.truncated,
+                "events": model.REPORT_EVENT_BUDGET - budget.left}
     if v["prefill_instances"] is None:
         p, best, rows = model.best_split(v, st, budget)
     else:
@@ -134,34 +148,29 @@ def _serving(v: dict[str, Any], st: model.Setup) -> dict[str, Any]:
         g = model.goodput(v, st, p, budget)
         best = {"prefill": p, "decode": v["instances"] - p, "rate": g["rate"], "probes": g["probes"]}
         rows = [best]
-    at_co = model.evaluate(v, st, 0, v["rate"], budget)
     at_dis = model.evaluate(v, st, p, v["rate"], budget)
-    co_pg, dis_pg = co["rate"] / per, best["rate"] / per
+    co_pg, dis_pg = out["colocated_goodput_per_gpu"], best["rate"] / per
     return {
-        "colocated_goodput": co["rate"], "colocated_goodput_per_gpu": co_pg,
-        "disagg_goodput": best["rate"], "disagg_goodput_per_gpu": dis_pg,
+        **out, "disagg_goodput": best["rate"], "disagg_goodput_per_gpu": dis_pg,
         "goodput_gain": dis_pg / co_pg if co_pg > 0 else None,
         "prefill_instances_used": p, "decode_instances_used": v["instances"] - p,
         "split": f"{p}P : {v['instances'] - p}D",
         "splits": [{"prefill": r["prefill"], "decode": r["decode"], "goodput_per_gpu": r["rate"] / per}
                    for r in rows],
-        "colocated_attainment": at_co["attainment"], "disagg_attainment": at_dis["attainment"],
-        "colocated_ttft_p90": at_co["ttft_p90"], "disagg_ttft_p90": at_dis["ttft_p90"],
-        "colocated_tpot_p90": at_co["tpot_p90"], "disagg_tpot_p90": at_dis["tpot_p90"],
-        "colocated_stall_p90": at_co["gap_p90"], "disagg_stall_p90": at_dis["gap_p90"],
-        "colocated_phases": at_co["phases"], "disagg_phases": at_dis["phases"],
-        "colocated_curve": [(q["rate"] / per, q["attainment"]) for q in co["probes"]],
+        "disagg_attainment": at_dis["attainment"], "disagg_ttft_p90": at_dis["ttft_p90"],
+        "disagg_tpot_p90": at_dis["tpot_p90"], "disagg_stall_p90": at_dis["gap_p90"],
+        "disagg_phases": at_dis["phases"],
         "disagg_curve": [(q["rate"] / per, q["attainment"]) for q in best["probes"]],
         "truncated": budget.truncated, "events": model.REPORT_EVENT_BUDGET - budget.left,
     }
 
 
-_NO_SERVING = dict.fromkeys((
-    "colocated_goodput", "colocated_goodput_per_gpu", "disagg_goodput", "disagg_goodput_per_gpu", "goodput_gain",
-    "prefill_instances_used", "decode_instances_used", "split", "colocated_attainment", "disagg_attainment",
-    "colocated_ttft_p90", "disagg_ttft_p90", "colocated_tpot_p90", "disagg_tpot_p90", "colocated_stall_p90",
-    "disagg_stall_p90", "colocated_phases",
-    "disagg_phases"))
+_NO_DISAGG = dict.fromkeys((
+    "disagg_goodput", "disagg_goodput_per_gpu", "goodput_gain", "prefill_instances_used", "decode_instances_used",
+    "split", "disagg_attainment", "disagg_ttft_p90", "disagg_tpot_p90", "disagg_stall_p90", "disagg_phases"))
+_NO_SERVING = {**_NO_DISAGG, **dict.fromkeys((
+    "colocated_goodput", "colocated_goodput_per_gpu", "colocated_attainment", "colocated_ttft_p90",
+    "colocated_tpot_p90", "colocated_stall_p90", "colocated_phases"))}
 
 
 @functools.lru_cache(maxsize=32)
@@ -295,6 +304,10 @@ def _status(r: dict[str, Any]) -> str:
     if r["colocated_goodput"] is None:
         return arith
     co, dis = r["colocated_goodput_per_gpu"], r["disagg_goodput_per_gpu"]
+    if dis is None:
+        return (f"{arith} One co-located instance serves {co:.2f} req/s per GPU within both targets; splitting "
+                f"needs at least two instances. At {r['rate']:g} req/s, {percent_text(r['colocated_attainment'])} of "
+                "requests meet both targets.")
     if co == 0 and dis == 0:
         verdict = "Neither design meets both targets for the goal share of requests at any rate."
     elif dis > co:
@@ -311,8 +324,9 @@ def _status(r: dict[str, Any]) -> str:
 
 
 def _attainment_chart(r: dict[str, Any]) -> str:
-    series = [svg.Series("co-located", r["colocated_curve"], "ifw-c3"),
-              svg.Series(f"disaggregated {r['split']}", r["disagg_curve"], "ifw-c1")]
+    series = [svg.Series("co-located", r["colocated_curve"], "ifw-c3")]
+    if r["disagg_curve"]:
+        series.append(svg.Series(f"disaggregated {r['split']}", r["disagg_curve"], "ifw-c1"))
     desc = "; ".join(f"{s.label}: " + ", ".join(f"{x:.2f} req/s per GPU {percent_text(y)}" for x, y in s.points)
                      for s in series)
     return svg.xy_chart(series, title="SLO attainment against load", desc=desc,
@@ -324,7 +338,7 @@ def _phases_chart(r: dict[str, Any]) -> str:
     names = (("queue_s", "queue", "ifw-c3"), ("prefill_s", "prefill", "ifw-c1"),
              ("transfer_s", "transfer", "ifw-c4"), ("decode_s", "decode", "ifw-c2"))
     rows = [(label, [(seg, r[key][k], cls) for k, seg, cls in names])
-            for label, key in (("co-loc.", "colocated_phases"), ("disagg.", "disagg_phases"))]
+            for label, key in (("co-loc.", "colocated_phases"), ("disagg.", "disagg_phases")) if r[key] is not None]
     total = max(sum(x for _, x, _ in segs) for _, segs in rows) or 1.0
     desc = "; ".join(f"{label}: " + ", ".join(f"{seg} {seconds_text(x)}" for seg, x, _ in segs) for label, segs in rows)
     return svg.stacked_bars(rows, title=f"Mean time per request at {r['rate']:g} req/s", desc=desc, total=total)
