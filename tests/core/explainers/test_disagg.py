@@ -249,7 +249,7 @@ def test_bad_combinations_name_their_field(kw, field) -> None:
     assert err.value.field == field
 
 
-@pytest.mark.parametrize("name, bad", [("hardware", "ddr5-desktop"), ("hardware", "m3-max"), ("instances", 1),
+@pytest.mark.parametrize("name, bad", [("hardware", "ddr5-desktop"), ("hardware", "m3-max"), ("instances", 0),
                                        ("ttft_slo", 0), ("attainment", 1.0), ("link", "carrier-pigeon")])
 def test_bad_values_are_refused_by_their_param(name, bad) -> None:
     with pytest.raises(InputError) as err:
@@ -290,3 +290,16 @@ def test_one_instance_is_colocated_only() -> None:
     with pytest.raises(InputError) as err:
         report(values(instances=1, prefill_instances=1))
     assert err.value.field == "prefill_instances"
+
+
+def test_a_view_over_its_event_budget_reports_no_goodput(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(m, "REPORT_EVENT_BUDGET", 2_000)
+    from inferlab.explainers.disagg import widget as w
+
+    w._report.cache_clear()
+    try:
+        r = report(values(seed=99))
+        assert r["truncated"] and r["colocated_goodput"] is None and r["goodput_gain"] is None
+        assert "budget" in DisaggWidget(values(seed=99)).view().status
+    finally:
+        w._report.cache_clear()

@@ -71,7 +71,8 @@ class Instance:
     """One llama-server: slots, a FIFO queue and the batch it is running."""
 
     __slots__ = ("index", "role", "sm", "slots", "batch_tokens", "affine", "waiting", "prefilling", "decoding",
-                 "holding", "incoming", "busy", "version", "start", "t0", "delta", "steps", "chunks", "link_free")
+                 "holding", "incoming", "busy", "version", "start", "t0", "delta", "steps", "chunks", "link_free",
+                 "pending")
 
     def __init__(self, index: int, role: str, sm: Any, slots: int, batch_tokens: int, affine: bool) -> None:
         self.index = index
@@ -91,15 +92,11 @@ class Instance:
         self.steps = 0
         self.chunks: list[tuple[Request, int]] = []
         self.link_free = 0.0
+        self.pending = 0          # prompt tokens queued or still to read here (the prefill routing key)
 
     def load(self) -> int:
         """Requests queued or running here (the routing key)."""
         return len(self.waiting) + len(self.prefilling) + len(self.decoding) + self.holding + self.incoming
-
-    def pending_prompt_tokens(self) -> int:
-        """Prompt tokens still to read here (the prefill routing key)."""
-        return (sum(r.prompt for r in self.waiting)
-                + sum(r.prompt - r.done_prompt for r in self.prefilling))
 
     def elapsed(self, steps: int) -> float:
         """Seconds from the start of the running stretch to the end of its *steps*-th step."""
@@ -160,10 +157,11 @@ class _Run:
     # -- routing ----------------------------------------------------------------------------------
     def arrive(self, r: Request, now: float) -> None:
         if self.back:
-            inst = min(self.front, key=lambda i: (i.pending_prompt_tokens(), i.index))
+            inst = min(self.front, key=lambda i: (i.pending, i.index))
         else:
             inst = min(self.front, key=lambda i: (i.load(), i.index))
         inst.waiting.append(r)
+        inst.pending += r.prompt
         self.kick(inst, now)
 
     def kick(self, inst: Instance, now: float) -> None:
@@ -218,7 +216,11 @@ class _Run:
         last_step = inst.t0 + (k - 1) * inst.delta
         still: list[Request] = []
         for r in inst.decoding:
-            r.max_gap = max(r.max_gap, first_end - r.last_token, last_step)
+            gap = first_end - r.last_token
+            if gap < last_step:
+                gap = last_step
+            if gap > r.max_gap:
+                r.max_gap = gap
             r.last_token = now
             r.generated += k
             r.depth += k
@@ -230,6 +232,7 @@ class _Run:
         completed = []
         for r, m in inst.chunks:
             r.done_prompt += m
+            inst.pending -= m
             if r.done_prompt == r.prompt:
                 completed.append(r)
         if completed:
