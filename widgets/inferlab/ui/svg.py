@@ -282,8 +282,8 @@ def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y
     parts.append(f'<text class="ifw-axis" x="{left + inner_w / 2:.0f}" y="{axis_y + 18}" text-anchor="middle">'
                  f'{escape(x_label)}</text>')
     x = left
-    for s in shown:
-        parts.append(f'<rect class="{s.cls} ifw-key" x="{x}" y="6" width="10" height="10" rx="2"/>')
+    for s in shown:  # legend keys: plain rects (the page's .ifw-key rule sizes HTML keys, not SVG ones)
+        parts.append(f'<rect class="{s.cls}" x="{x}" y="6" width="10" height="10" rx="2"/>')
         parts.append(f'<text class="ifw-axis" x="{x + 14}" y="15">{escape(s.label)}</text>')
         x += 22 + 7 * len(s.label)
     parts.append("</svg>")

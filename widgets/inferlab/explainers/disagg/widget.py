@@ -60,19 +60,19 @@ PARAMS = Params([
           source=DISTSERVE + ": one 80 GB A100"),
     Param("gpus", "int", 1, "GPUs per instance", unit="GPUs", low=1, high=8,
           help="one llama-server spread over this many GPUs (layer split); the KV cache leaves over all their links"),
-    Param("instances", "int", 3, "Instances", unit="instances", low=1, high=8, control="range",
+    Param("instances", "int", 3, "Instances", unit="model copies", low=1, high=8, control="range",
           help="copies of the model; co-located serving runs all of them, disaggregation splits them (needs 2)",
           source=DISTSERVE + ": 2P1D = 3 instances"),
-    Param("prefill_instances", "int", None, "Prefill instances", unit="instances", low=1, high=7, optional=True,
+    Param("prefill_instances", "int", None, "Prefill instances", unit="of the instances", low=1, high=7, optional=True,
           none_means="the split with the highest goodput", help="the rest decode"),
-    Param("prompt_tokens", "int", 512, "Prompt", unit="tokens (mean)", low=1, high=32768, suffixes="binary",
+    Param("prompt_tokens", "int", 512, "Prompt", unit="tokens, mean", low=1, high=32768, suffixes="binary",
           control="range", ui_low=16, ui_high=8192, source=DISTSERVE + ": 512"),
-    Param("output_tokens", "int", 64, "Output", unit="tokens (mean)", low=1, high=4096, control="range",
+    Param("output_tokens", "int", 64, "Output", unit="tokens, mean", low=1, high=4096, control="range",
           ui_low=1, ui_high=1024, source=DISTSERVE + ": 64"),
     Param("spread", "choice", "fixed", "Length spread", choices=("fixed", "uniform", "exponential"),
           labels={"fixed": "every request the same", "uniform": "uniform, 0.5x to 1.5x the mean",
                   "exponential": "exponential, capped at 4x the mean"}),
-    Param("rate", "float", 2.0, "Arrival rate", unit="requests/s (Poisson)", low=0, high=10_000, low_open=True,
+    Param("rate", "float", 2.0, "Arrival rate", unit="requests/s, Poisson", low=0, high=10_000, low_open=True,
           step=0.1, help="all instances together; attainment is reported at this rate"),
     Param("ttft_slo", "float", 0.4, "TTFT target", unit="s", low=0, high=600, low_open=True, step=0.01,
           source=DISTSERVE + ": P90 TTFT 0.4 s"),
@@ -329,9 +329,15 @@ def _status(r: dict[str, Any]) -> str:
 
 
 def _attainment_chart(r: dict[str, Any]) -> str:
-    series = [svg.Series("co-located", r["colocated_curve"], "ifw-c3")]
+    # the search brackets the goodput from far above; show the probes up to 2.5x the higher goodput
+    top = 2.5 * max(r["colocated_goodput_per_gpu"] or 0.0, r["disagg_goodput_per_gpu"] or 0.0)
+
+    def near(curve: list) -> list:
+        return [(x, y) for x, y in curve if x <= top] if top > 0 else curve
+
+    series = [svg.Series("co-located", near(r["colocated_curve"]), "ifw-c3")]
     if r["disagg_curve"]:
-        series.append(svg.Series(f"disaggregated {r['split']}", r["disagg_curve"], "ifw-c1"))
+        series.append(svg.Series(f"disaggregated {r['split']}", near(r["disagg_curve"]), "ifw-c1"))
     desc = "; ".join(f"{s.label}: " + ", ".join(f"{x:.2f} req/s per GPU {percent_text(y)}" for x, y in s.points)
                      for s in series)
     return svg.xy_chart(series, title="SLO attainment against load", desc=desc,
