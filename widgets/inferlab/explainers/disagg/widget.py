@@ -337,7 +337,8 @@ def _attainment_chart(r: dict[str, Any]) -> str:
 
     series = [svg.Series("co-located", near(r["colocated_curve"]), "ifw-c3")]
     if r["disagg_curve"]:
-        series.append(svg.Series(f"disaggregated {r['split']}", near(r["disagg_curve"]), "ifw-c1"))
+        # ifw-c2: the dark palette's ifw-c1 rule would fill a line's polygon
+        series.append(svg.Series(f"disaggregated {r['split']}", near(r["disagg_curve"]), "ifw-c2"))
     desc = "; ".join(f"{s.label}: " + ", ".join(f"{x:.2f} req/s per GPU {percent_text(y)}" for x, y in s.points)
                      for s in series)
     return svg.xy_chart(series, title="SLO attainment against load", desc=desc,
