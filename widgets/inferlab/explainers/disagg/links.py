@@ -1,6 +1,6 @@
 """Links a KV cache can cross between a prefill and a decode instance: bandwidth per GPU and a fixed cost.
 
-The catalogue (:mod:`inferlab.catalog.hardware`) describes GPUs and their
+The catalog (:mod:`inferlab.catalog.hardware`) describes GPUs and their
 PCIe rates but no interconnects, so the link presets live here, each cited.
 Bandwidths are one direction (a KV cache moves one way): NVIDIA quotes NVLink
 in both directions added together, network links are quoted per direction.
@@ -37,12 +37,12 @@ LINKS: dict[str, LinkPreset] = {p.name: p for p in (
     # NVLink 4: 18 links x 50 GB/s = 900 GB/s both directions (H100 SXM datasheet), 450 GB/s each way;
     # NVIDIA's p2pBandwidthLatencyTest reaches ~380 GB/s one way (github.com/NVIDIA/nccl/issues/1264)
     LinkPreset("nvlink-h100", "NVLink 4 (H100 SXM), 450 GB/s each way", 450.0, 0.0,
-               "H100 datasheet: 900 GB/s bidirectional; no fixed cost modelled inside a node"),
+               "H100 datasheet: 900 GB/s bidirectional; no fixed cost modeled inside a node"),
     # NVLink 3: 600 GB/s both directions between A100 GPUs (DistServe section 3.3), 300 GB/s each way
     LinkPreset("nvlink-a100", "NVLink 3 (A100 SXM), 300 GB/s each way", 300.0, 0.0,
-               DISTSERVE + " section 3.3: 600 GB/s between A100s (both directions); no fixed cost modelled"),
-    LinkPreset("pcie", "PCIe (the GPU's own rate, from the catalogue)", None, 0.0,
-               "inferlab.catalog.hardware_presets pcie_gbs (achieved-rate estimates); no fixed cost modelled"),
+               DISTSERVE + " section 3.3: 600 GB/s between A100s (both directions); no fixed cost modeled"),
+    LinkPreset("pcie", "PCIe (the GPU's own rate, from the catalog)", None, 0.0,
+               "inferlab.catalog.hardware_presets pcie_gbs (achieved-rate estimates); no fixed cost modeled"),
     # DGX-H100 VMs on Azure: InfiniBand 400 Gb/s per GPU; layer-wise transfers left ~5 ms visible
     LinkPreset("ib-400", "InfiniBand 400 Gb/s (50 GB/s)", 50.0, 5.0,
                SPLITWISE + ": 400 Gb/s per GPU on DGX-H100, ~5 ms non-overlapped per transfer"),
@@ -71,7 +71,7 @@ def link_bytes_per_s(name: str, pcie_gbs: float | None, override_gbps: float | N
     """Bytes/s one way per GPU of link *name*; *override_gbps* (Gb/s) replaces the preset's rate.
 
     The ``pcie`` preset needs the GPU's PCIe rate (GB/s, from the hardware
-    catalogue); InputError names the field when the hardware has none.
+    catalog); InputError names the field when the hardware has none.
     """
     if override_gbps is not None:
         return override_gbps * 1e9 / 8.0
@@ -79,7 +79,7 @@ def link_bytes_per_s(name: str, pcie_gbs: float | None, override_gbps: float | N
     if preset.gb_per_s is not None:
         return preset.gb_per_s * 1e9
     if not pcie_gbs:
-        raise InputError("link", name, "a named link: this hardware has no PCIe rate in the catalogue "
+        raise InputError("link", name, "a named link: this hardware has no PCIe rate in the catalog "
                                        "(unified memory)")
     return pcie_gbs * 1e9
 

@@ -15,7 +15,7 @@ system.
 
 Here the 13B model is Llama 2 13B, whose attention matches OPT-13B's (40
 layers, hidden 5120, 40 heads, so the same 800 KiB of f16 KV per token; the
-FFN has 1 % more weights), the A100 is the catalogue's ``a100-80gb`` and the
+FFN has 1 % more weights), the A100 is the catalog's ``a100-80gb`` and the
 engine is llama.cpp's step model with its 2023 A100 calibration, whose
 512-token prefill is several times slower than DistServe's engine: absolute
 rates come out lower, so the check is on shape -- which target binds, how
