@@ -197,6 +197,97 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *
     return "".join(parts)
 
 
+def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y_label: str, log_x: bool = False,
+             y_min: float | None = None, y_max: float | None = None, notes: Sequence[tuple[float, float, str]] = (),
+             highlight: tuple[float, float] | None = None, rules: Sequence[tuple[float, str]] = (),
+             width: int = 720, height: int = 300) -> str:
+    """Lines with a marker at every point on labelled x and y axes; returns ``<svg>`` text.
+
+    ``log_x`` spaces x by its logarithm (every x must be positive).  ``notes``
+    are ``(x, y, text)`` labels set beside points, ``highlight`` rings one
+    point, ``rules`` are ``(x, text)`` dashed vertical reference lines.  A
+    legend lists the series.
+    """
+    left, right, top, bottom = 52, 16, 30, 46
+    inner_w, inner_h = width - left - right, height - top - bottom
+    pts = [(x, y) for s in series for x, y in s.points if math.isfinite(x) and math.isfinite(y)]
+    xs = [x for x, _ in pts] + [x for x, _ in rules]
+    if log_x:
+        xs = [x for x in xs if x > 0]
+    x_lo, x_hi = (min(xs), max(xs)) if xs else (1.0, 10.0)
+    ys = [y for _, y in pts]
+    y_lo = y_min if y_min is not None else (min(ys) if ys else 0.0)
+    y_hi = y_max if y_max is not None else (max(ys) if ys else 1.0)
+    if y_hi <= y_lo:
+        y_hi = y_lo + 1.0
+
+    if log_x:
+        steps = [m * 10 ** e for e in range(math.floor(math.log10(x_lo)), math.ceil(math.log10(x_hi)) + 1)
+                 for m in (1, 2, 5)]
+        x_lo = max(t for t in steps if t <= x_lo)
+        x_hi = min((t for t in steps if t >= x_hi), default=steps[-1])
+        x_hi = max(x_hi, x_lo * 2)
+        span = math.log10(x_hi) - math.log10(x_lo)
+
+        def px(x: float) -> float:
+            return left + (math.log10(x) - math.log10(x_lo)) / span * inner_w
+
+        x_ticks = [t for t in steps if x_lo <= t <= x_hi]
+    else:
+        x_ticks = nice_ticks(x_lo, x_hi, 5)
+        x_lo, x_hi = x_ticks[0], x_ticks[-1]
+
+        def px(x: float) -> float:
+            return left + (x - x_lo) / ((x_hi - x_lo) or 1.0) * inner_w
+
+    def py(y: float) -> float:
+        return top + inner_h - (y - y_lo) / (y_hi - y_lo) * inner_h
+
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>',
+        f'<text class="ifw-axis" x="{left}" y="{top - 10}">{escape(y_label)}</text>',
+        f'<text class="ifw-axis" x="{left + inner_w / 2:.0f}" y="{height - 6}" text-anchor="middle">{escape(x_label)}</text>',
+    ]
+    for tick in nice_ticks(y_lo, y_hi, 4):
+        if y_lo - 1e-12 <= tick <= y_hi + 1e-12:
+            y = py(tick)
+            parts.append(f'<line class="ifw-grid" x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
+            parts.append(f'<text class="ifw-axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>')
+    for tick in x_ticks:
+        x = px(tick)
+        parts.append(f'<line class="ifw-grid" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + inner_h}"/>')
+        parts.append(f'<text class="ifw-axis" x="{x:.1f}" y="{top + inner_h + 16}" text-anchor="middle">{_fmt_tick(tick)}</text>')
+    for x_rule, text in rules:
+        if x_lo <= x_rule <= x_hi:
+            x = px(x_rule)
+            parts.append(f'<line class="ifw-limit" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + inner_h}"/>')
+            parts.append(f'<text class="ifw-label" x="{x - 4:.1f}" y="{top + inner_h - 6}" text-anchor="end">{escape(text)}</text>')
+    for s in series:
+        shown = [(px(x), py(y)) for x, y in s.points if math.isfinite(x) and math.isfinite(y) and (x > 0 or not log_x)]
+        if len(shown) > 1:
+            parts.append(f'<polyline class="{s.cls} ifw-line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in shown)}"/>')
+        parts.extend(f'<circle class="{s.cls}" cx="{x:.1f}" cy="{y:.1f}" r="3"/>' for x, y in shown)
+    placed: list[tuple[float, float, float, float]] = []
+    for x_note, y_note, text in notes:  # a note that would overlap one already set is left out
+        if (x_note <= 0 and log_x) or not math.isfinite(y_note):
+            continue
+        box = (px(x_note) + 5, py(y_note) + 3, px(x_note) + 5 + 7 * len(text), py(y_note) + 17)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        parts.append(f'<text class="ifw-axis" x="{box[0]:.1f}" y="{box[3] - 3:.1f}">{escape(text)}</text>')
+    if highlight is not None and (highlight[0] > 0 or not log_x):
+        parts.append(f'<circle class="ifw-limit" fill="none" cx="{px(highlight[0]):.1f}" cy="{py(highlight[1]):.1f}" r="7"/>')
+    x = left + inner_w
+    for s in reversed(series):
+        x -= 26 + 7 * len(s.label)
+        parts.append(f'<rect class="{s.cls} ifw-key" x="{x}" y="{top - 20}" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 16}" y="{top - 11}">{escape(s.label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | None]]], *, title: str, desc: str,
              highlight: int | None = None, width: int = 720, row_height: int = 18) -> str:
     """A grid of small horizontal bars: one row per item, one column per stage; returns ``<svg>`` text.
@@ -236,55 +327,47 @@ def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | 
     return "".join(parts)
 
 
-def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y_label: str,
-             y_max: float | None = None, limit: tuple[float, str] | None = None, width: int = 720,
-             height: int = 240) -> str:
-    """Lines with point markers over a numeric x axis (both axes from 0); returns ``<svg>`` text.
+def cell_grid(cells: Sequence[Sequence[tuple[float, str]]], *, title: str, desc: str,
+              legend: Sequence[tuple[str, str]], columns: int = 32, outlined: Sequence[int] = (),
+              width: int = 720) -> str:
+    """A grid of equal cells (e.g. KV blocks), each filled left to right by ``(fraction, cls)`` segments.
 
-    ``y_max`` fixes the top of the y axis (e.g. 1 for a share); ``limit``
-    ``(y, label)`` draws a dashed horizontal target line.  A legend lists the
-    series.
+    Empty space stays an outlined cell; ``outlined`` cells (indices) get a
+    heavy border (e.g. shared blocks).  Marks of one class are drawn as one
+    path, so a grid of a few hundred cells stays small.  Returns ``<svg>`` text.
     """
-    left, right, top, bottom = 52, 12, 44, 40
-    inner_w, inner_h = width - left - right, height - top - bottom
-    xs = [x for s in series for x, y in s.points if math.isfinite(x) and y is not None and math.isfinite(y)]
-    x_ticks = nice_ticks(0.0, max(xs) if xs else 1.0, 5)
-    x_top = x_ticks[-1] or 1.0
-    shown = [Series(s.label, [(x, y) for x, y in s.points if y is not None and math.isfinite(y)], s.cls, s.area)
-             for s in series]
-    floor = y_max if y_max is not None else 1.0
-    parts = [
-        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
-    ]
-    parts.extend(line_panel(shown, x0=0.0, x1=x_top, top=top, height=inner_h, left=left, width=inner_w,
-                            y_label=y_label, y_floor=floor))
-    ys = [y for s in shown for _, y in s.points]
-    y_top = nice_ticks(0.0, max(max(ys, default=0.0), floor))[-1] or 1.0  # the axis line_panel drew
-
-    def px(x: float) -> float:
-        return left + x / x_top * inner_w
-
-    def py(y: float) -> float:
-        return top + inner_h - y / y_top * inner_h
-
-    for s in shown:
-        for x, y in s.points:
-            parts.append(f'<circle class="{s.cls}" cx="{px(x):.1f}" cy="{py(y):.1f}" r="3"/>')
-    if limit is not None and 0 <= limit[0] <= y_top:
-        y = py(limit[0])
-        parts.append(f'<line class="ifw-limit" x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text class="ifw-axis" x="{left + inner_w}" y="{y - 4:.1f}" text-anchor="end">'
-                     f'{escape(limit[1])}</text>')
-    axis_y = top + inner_h + 16
-    for tick in x_ticks:
-        parts.append(f'<text class="ifw-axis" x="{px(tick):.1f}" y="{axis_y}" text-anchor="middle">{_fmt_tick(tick)}</text>')
-    parts.append(f'<text class="ifw-axis" x="{left + inner_w / 2:.0f}" y="{axis_y + 18}" text-anchor="middle">'
-                 f'{escape(x_label)}</text>')
-    x = left
-    for s in shown:  # legend keys: plain rects (the page's .ifw-key rule sizes HTML keys, not SVG ones)
-        parts.append(f'<rect class="{s.cls}" x="{x}" y="6" width="10" height="10" rx="2"/>')
-        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="15">{escape(s.label)}</text>')
-        x += 22 + 7 * len(s.label)
+    columns = max(1, columns)
+    rows = max(1, math.ceil(len(cells) / columns))
+    gap, top = 2, 24
+    cell_w = (width - 2 - gap * (columns - 1)) / columns
+    cell_h = min(18.0, max(8.0, cell_w * 0.8))
+    height = top + rows * (cell_h + gap) + 4
+    paths: dict[str, list[str]] = {}
+    grid: list[str] = []
+    heavy: list[str] = []
+    marked = set(outlined)
+    for i, segments in enumerate(cells):
+        x, y = 1 + (i % columns) * (cell_w + gap), top + (i // columns) * (cell_h + gap)
+        box = f"M{x:.1f},{y:.1f}h{cell_w:.1f}v{cell_h:.1f}h{-cell_w:.1f}z"
+        (heavy if i in marked else grid).append(box)
+        offset = 0.0
+        for fraction, cls in segments:
+            w = max(0.0, min(1.0 - offset, fraction)) * cell_w
+            if w > 0.05:
+                paths.setdefault(cls, []).append(f"M{x + offset * cell_w:.1f},{y:.1f}h{w:.1f}v{cell_h:.1f}h{-w:.1f}z")
+            offset += max(0.0, fraction)
+    parts = [f'<svg class="ifw-chart" viewBox="0 0 {width} {height:.0f}" role="img" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>']
+    x = 1
+    for label, cls in legend:
+        parts.append(f'<rect class="{cls} ifw-key" x="{x}" y="6" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="15">{escape(label)}</text>')
+        x += 24 + 7 * len(label)
+    for cls, marks in paths.items():
+        parts.append(f'<path class="{cls}" stroke-width="0" d="{"".join(marks)}"/>')
+    if grid:
+        parts.append(f'<path class="ifw-grid" fill="none" d="{"".join(grid)}"/>')
+    if heavy:
+        parts.append(f'<path class="ifw-limit" fill="none" d="{"".join(heavy)}"/>')
     parts.append("</svg>")
     return "".join(parts)
