@@ -1,4 +1,4 @@
-"""inferlab.ui.svg and format: charts are well-formed SVG; formats state units."""
+"""inferlab.ui.svg: charts are well-formed SVG."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from inferlab.ui import format as fmt
 from inferlab.ui import svg
 
 
@@ -35,14 +34,3 @@ def test_bar_and_stacked_charts_are_well_formed() -> None:
                          title="sizes", desc="d", value_label="GiB"))
     _parse(svg.stacked_bars([("VRAM", [("weights", 4.0, "ifw-c1"), ("KV cache", 1.0, "ifw-c2")])],
                             title="memory", desc="d", total=24.0, limits=[24.0]))
-
-
-@pytest.mark.parametrize(("n_bytes", "text"), [(2**30 * 4.5, "4.50 GiB"), (512 * 2**20, "512 MiB"), (12 * 1024, "12.0 KiB")])
-def test_size_text_is_binary(n_bytes: float, text: str) -> None:
-    assert fmt.size_text(n_bytes) == text
-
-
-@pytest.mark.parametrize(("ms", "text"), [(None, "—"), (5.25, "5.2 ms"), (85, "85 ms"), (1420, "1.42 s"),
-                                          (13460, "13.5 s"), (250_000, "250 s")])
-def test_ms_text(ms: float | None, text: str) -> None:
-    assert fmt.ms_text(ms) == text

@@ -9,7 +9,7 @@ GB (10^9 bytes) and GiB (2^30 bytes) labelled.
 import argparse
 import json
 
-from inferlab.units import fmt_both, fmt_gb, fmt_gib, fmt_rate, render_pairs, render_table
+from inferlab.units import fmt_both, fmt_gb, fmt_gib, rate_text, render_pairs, render_table
 
 #: CLI flag -> ModelShape field, for custom shapes.
 _SHAPE_FLAGS = (
@@ -83,15 +83,15 @@ def _ppl_text(ppl: dict | None) -> str:
 def _cmd_quant(args) -> int:
     if args.all:
         rows = _calculator().compare_quants(model=args.model, params=args.params,
-                                         imatrix=args.imatrix, **_run_kwargs(args),
-                                         **_shape_kwargs(args))
+                                            imatrix=args.imatrix, **_run_kwargs(args),
+                                            **_shape_kwargs(args))
         if args.json:
             _dump(rows)
             return 0
         table = [[r["quant"], f"{r['bits_per_weight']:.3f}", fmt_gb(r["file_bytes"]),
                   fmt_gib(r["file_bytes"]), fmt_gib(r["total_bytes"]),
                   "yes" if r["fits"] else "no", r["max_ctx_that_fits"],
-                  fmt_rate(r["decode_tokens_per_s"]),
+                  rate_text(r["decode_tokens_per_s"]),
                   "-" if r["delta_ppl"] is None else f"{r['delta_ppl']:+.4f}"] for r in rows]
         print(render_table(["quant", "bpw", "file (GB)", "file (GiB)", "total mem (GiB)",
                             "fits", "max ctx", "decode", "dPPL"], table))
@@ -99,7 +99,7 @@ def _cmd_quant(args) -> int:
               "increase (Llama 3 8B unless model-specific)")
         return 0
     r = _calculator().quant_report(model=args.model, quant=args.quant, imatrix=args.imatrix,
-                                tensors=args.tensors, params=args.params, **_shape_kwargs(args))
+                                   tensors=args.tensors, params=args.params, **_shape_kwargs(args))
     if args.json:
         _dump(r)
         return 0
@@ -124,22 +124,17 @@ def _cmd_quant(args) -> int:
     return 0
 
 
-def _cmd_memory(args) -> int:
-    r = _calculator().memory_report(model=args.model, quant=args.quant, imatrix=args.imatrix,
-                                 params=args.params, **_run_kwargs(args), **_shape_kwargs(args))
-    if args.json:
-        _dump(r)
-        return 0
+def memory_text(r: dict) -> str:
+    """The text report of ``inferlab memory`` (the quant widget's command) from its result."""
     limit_v = "-" if r["vram_limit_bytes"] is None else fmt_gib(r["vram_limit_bytes"])
-    print(render_pairs([
+    out = [render_pairs([
         ("model", f"{r['display_name']} {r['quant']}, ctx {r['ctx']:,}, KV {r['kv_type']}"),
         ("hardware", r["hardware_display"]),
         ("-ngl", f"{r['gpu_layers']} (effective {r['gpu_layers_effective']} of "
                  f"{r['n_layers'] + 1} incl. output)"),
-    ]))
-    print()
+    ]), ""]
     v, m = r["vram"], r["ram"]
-    print(render_table(
+    out.append(render_table(
         ["", "VRAM (GiB)", "RAM (GiB)", "total (GiB)", "total (GB)"],
         [["weights", fmt_gib(v["weights_bytes"]), fmt_gib(m["weights_bytes"]),
           fmt_gib(r["weights_bytes"]), fmt_gb(r["weights_bytes"])],
@@ -150,21 +145,21 @@ def _cmd_memory(args) -> int:
          ["total", fmt_gib(r["vram_bytes"]), fmt_gib(r["ram_bytes"]), fmt_gib(r["total_bytes"]),
           fmt_gb(r["total_bytes"])],
          ["limit", limit_v, fmt_gib(r["ram_limit_bytes"]), "", ""]]))
-    print()
+    out.append("")
     adv = r["thread_advice"]
-    print(render_pairs([
+    out.append(render_pairs([
         ("fits", f"{'yes' if r['fits'] else 'NO'} -- {r['fits_reason']}"),
         ("largest context", f"{r['max_ctx_that_fits']:,} tokens (model max {r['max_ctx']:,})"),
         ("KV cache / token", f"{r['kv_cache_bytes_per_token']:,.0f} bytes"),
-        ("decode", f"{fmt_rate(r['decode_tokens_per_s'])} (empty context), "
-                   f"{fmt_rate(r['decode_tokens_per_s_at_ctx'])} at {r['ctx']:,} tokens"),
-        ("prefill", f"{fmt_rate(r['prefill_tokens_per_s'])} (512-token prompt); "
+        ("decode", f"{rate_text(r['decode_tokens_per_s'])} (empty context), "
+                   f"{rate_text(r['decode_tokens_per_s_at_ctx'])} at {r['ctx']:,} tokens"),
+        ("prefill", f"{rate_text(r['prefill_tokens_per_s'])} (512-token prompt); "
                     f"{r['prefill_seconds_for_ctx']:.2f} s for {r['ctx']:,} tokens"),
         ("threads", f"-t {adv['threads']} -tb {adv['threads_batch']} ({adv['reason']})"),
         ("perplexity", _ppl_text(r["perplexity"])),
     ]))
-    print("GB = 10^9 bytes, GiB = 2^30 bytes")
-    return 0
+    out.append("GB = 10^9 bytes, GiB = 2^30 bytes")
+    return "\n".join(out)
 
 
 def _cmd_models(args) -> int:
@@ -213,7 +208,10 @@ def _cmd_hardware(args) -> int:
 
 
 def register(subparsers) -> None:
-    """Add the ``quant``, ``memory``, ``models``, ``quants`` and ``hardware`` commands."""
+    """Add the ``quant``, ``models``, ``quants`` and ``hardware`` commands (``memory`` is the quant widget's)."""
+    from inferlab.cli.widgets import TEXT_REPORTS
+
+    TEXT_REPORTS["memory"] = memory_text
     p = subparsers.add_parser("quant", help="GGUF file size and bits per weight")
     _add_model_args(p)
     p.add_argument("--quant", default="Q4_K_M", help="llama.cpp file type (see `inferlab quants`)")
@@ -222,13 +220,6 @@ def register(subparsers) -> None:
     _add_run_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_quant)
-
-    p = subparsers.add_parser("memory", help="memory placement, fit and speed")
-    _add_model_args(p)
-    p.add_argument("--quant", default="Q4_K_M", help="llama.cpp file type")
-    _add_run_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=_cmd_memory)
 
     for name, handler, text in (("models", _cmd_models, "model presets"),
                                 ("quants", _cmd_quants, "llama.cpp quant types"),

@@ -9,13 +9,15 @@ user error: it is printed on stderr and the exit code is 2.
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 import sys
 from collections.abc import Sequence
 
 from inferlab import __version__
+from inferlab.inputs import InputError
 
 #: Modules that each contribute sub-commands (see the module docstring).
-COMMAND_MODULES = ("inferlab.cli.llamacpp", "inferlab.cli.simulate")
+COMMAND_MODULES = ("inferlab.cli.llamacpp", "inferlab.cli.simulate", "inferlab.cli.widgets")
 
 USAGE_ERROR = 2
 
@@ -23,9 +25,8 @@ USAGE_ERROR = 2
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors use exit code 2 and a one-line message."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - argparse path
-        self.print_usage(sys.stderr)
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - argparse path
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,13 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command module not written yet
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -53,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except ValueError as exc:
+    except InputError as exc:
+        print(f"inferlab {args.command}: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except ValueError as exc:  # the simulator's checks until they raise InputError too
         print(f"inferlab {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except BrokenPipeError:  # e.g. `inferlab quant --all | head`: the reader left early
@@ -62,3 +60,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+

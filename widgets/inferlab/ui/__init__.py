@@ -1,17 +1,18 @@
-"""The widget-facing layer of the core: option schemas, static views, live sessions.
+"""The widget framework: one protocol, generated controls, frames, static HTML and the worker session.
 
-* :mod:`.options` — each widget's options: parsing a ``widget`` block,
-  validating values from Markdown, controls or the URL;
-* :mod:`.pipeline_view`, :mod:`.quant_view` — a widget's HTML and its
-  *frame* (numbers, formatted text, SVG charts, status) from the core's
-  results;
-* :mod:`.session` — the functions the browser's worker calls (JSON in, JSON out);
-* :mod:`.svg`, :mod:`.format`, :mod:`.html` — drawing and formatting helpers.
+* :mod:`.widget` -- what a widget declares (inputs, metrics, charts, actions,
+  presets, formulas) and its two kinds, calculator and animated;
+* :mod:`.registry` -- finds the widgets (discovery, no list to edit);
+* :mod:`.frame` -- a widget's state as JSON-able data, the one thing the
+  static page and the live widget are drawn from;
+* :mod:`.render` -- the static HTML of a ``widget`` block, presets included;
+* :mod:`.session` -- the fixed verbs the browser's worker calls;
+* :mod:`.html`, :mod:`.svg` -- markup and charts.
 
 Standard library only, so it runs unchanged under Pyodide.
 """
 
-from inferlab.ui.options import OptionError, describe, parse_block, validate_options, widget_names
-from inferlab.ui.render import render_widget
+from inferlab.ui.registry import widget_class, widget_names
+from inferlab.ui.render import parse_block, render_widget
 
-__all__ = ["OptionError", "describe", "parse_block", "render_widget", "validate_options", "widget_names"]
+__all__ = ["parse_block", "render_widget", "widget_class", "widget_names"]

@@ -1,12 +1,15 @@
-"""HTML building blocks shared by the widget views.
+"""HTML building blocks of every widget.
 
-The markup is the contract with the browser modules and the site's checks:
-the root has ``data-widget`` and ``data-state``; every control is a native,
-labelled input whose ``name`` is its option; every number has
-``data-metric`` (with the raw number in ``data-value``); charts sit in
-``[data-chart]``, the status line in ``[data-status]``.  A *frame* (the dict
-that :mod:`inferlab.ui.session` returns) fills exactly these elements,
-so the static page and the live widget show the same thing.
+The markup is the contract with the browser driver (``widgets/web/widgets.js``)
+and the site's checks: the root has ``data-widget``, ``data-key``,
+``data-kind`` and ``data-state``; every control is a native, labelled input
+whose ``name`` is its input; every number has ``data-metric`` (raw number in
+``data-value``); charts sit in ``[data-chart]``, generated markup in
+``[data-html]``, the status line in ``[data-status]``.  A frame
+(:mod:`inferlab.ui.frame`) fills exactly these elements.
+
+Every value that reaches the markup passes :func:`text` (element content) or
+:func:`attr` (a double-quoted attribute) -- the only two escapers.
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from inferlab.ui.options import Option
+from inferlab.inputs import Param
+
+
+def text(value: Any) -> str:
+    """Escape *value* for element content."""
+    return escape(str(value), quote=False)
 
 
 def attr(value: Any) -> str:
@@ -24,78 +32,94 @@ def attr(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def root(widget: str, widget_id: str, title: str, options: Mapping[str, Any], body: Iterable[str],
-         live_hint: str) -> str:
-    """The widget's root ``<section>`` with its header, body and runtime notes."""
-    opts = attr(json.dumps(dict(options), sort_keys=True, separators=(",", ":")))
-    return "".join([
-        f'<section class="ifw ifw--{widget}" id="{widget_id}" data-widget="{widget}" data-state="static" '
-        f'data-options="{opts}" aria-labelledby="{widget_id}-title">',
-        '<header class="ifw__head">',
-        f'<h3 class="ifw__title" id="{widget_id}-title">{escape(title)}</h3>',
-        f'<p class="ifw__mode" data-mode aria-live="polite">Static preview: computed when this page was built. '
-        f'{escape(live_hint)}</p>',
-        '<div class="ifw__progress" data-progress hidden><progress max="100" value="0" '
-        f'aria-label="Loading the live model"></progress></div>',
-        "</header>",
-        *body,
-        '<noscript><p class="ifw__note">Turn on JavaScript to change the settings; '
-        "the numbers above are the model's true results for the starting settings.</p></noscript>",
-        "</section>",
-    ])
+def json_attr(value: Any) -> str:
+    """*value* as compact JSON, escaped for a double-quoted attribute."""
+    return attr(json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
-def _field(widget_id: str, option: Option, inner: str, *, extra_class: str = "") -> str:
-    return (f'<div class="ifw-field{extra_class}" data-field="{option.name}">{inner}'
-            f'<span class="ifw-field__error" data-error-for="{option.name}" role="alert" hidden></span></div>')
+# -- controls -----------------------------------------------------------------------------------
+def _field(param: Param, inner: str, extra_class: str = "") -> str:
+    return (f'<div class="ifw-field{extra_class}" data-field="{attr(param.name)}">{inner}'
+            f'<span class="ifw-field__error" data-error-for="{attr(param.name)}" role="alert" hidden></span></div>')
 
 
-def control(widget_id: str, option: Option, value: Any, *, widget: str = "range",
-            labels: Mapping[str, str] | None = None, hint: str = "") -> str:
-    """One labelled native control for *option* with its starting *value*.
+def control(widget_id: str, param: Param, value: Any, *, placeholder: str = "", high: float | None = None) -> str:
+    """One labelled native control for *param* showing *value*.
 
-    *widget* picks the input: ``range`` (slider with a live value),
-    ``number``, ``select`` or ``switch`` (checkbox).  *labels* gives display
-    names for choice values.
+    The control is a slider (``range``), a number field, a select or a
+    switch, as the Param declares.  *high* lowers the upper end for this
+    state (e.g. ``-ngl`` up to the model's layer count); an optional input
+    with no value shows *placeholder*.
     """
-    cid = f"{widget_id}-{option.name}"
-    label = escape(option.label)
-    unit = f' <span class="ifw-unit">({escape(option.unit)})</span>' if option.unit else ""
-    hint_html = f'<span class="ifw-hint" id="{cid}-hint">{escape(hint)}</span>' if hint else ""
-    described = f' aria-describedby="{cid}-hint"' if hint else ""
-    if option.kind == "bool" or widget == "switch":
+    cid = f"{widget_id}-{param.name}"
+    label = text(param.label)
+    unit = f' <span class="ifw-unit">({text(param.unit)})</span>' if param.unit else ""
+    hint = f'<span class="ifw-hint" id="{attr(cid)}-hint">{text(param.help)}</span>' if param.help else ""
+    described = f' aria-describedby="{attr(cid)}-hint"' if param.help else ""
+    kind = param.control_kind()
+    if kind == "switch":
         checked = " checked" if value else ""
-        inner = (f'<input type="checkbox" role="switch" id="{cid}" name="{option.name}"{checked}{described}>'
-                 f'<label for="{cid}">{label}</label>{hint_html}')
-        return _field(widget_id, option, inner, extra_class=" ifw-field--switch")
-    if option.kind == "choice" or widget == "select":
-        labels = labels or {}
-        opts = "".join(
-            f'<option value="{attr(c)}"{" selected" if c == value else ""}>{escape(labels.get(c, c))}</option>'
-            for c in option.choice_list()
-        )
-        inner = f'<label for="{cid}">{label}</label><select id="{cid}" name="{option.name}"{described}>{opts}</select>{hint_html}'
-        return _field(widget_id, option, inner)
-    step = option.step if option.step is not None else (1 if option.kind == "int" else "any")
-    bounds = f'min="{option.low:g}" max="{option.high:g}" step="{step}"'
-    if widget == "range":
-        inner = (f'<label for="{cid}">{label}{unit}</label>'
-                 f'<span class="ifw-range"><input type="range" id="{cid}" name="{option.name}" {bounds} '
-                 f'value="{value:g}"{described}>'
-                 f'<output for="{cid}" data-out="{option.name}" aria-hidden="true">{value:g}</output></span>{hint_html}')
-        return _field(widget_id, option, inner)
-    inner = (f'<label for="{cid}">{label}{unit}</label>'
-             f'<input type="number" inputmode="decimal" id="{cid}" name="{option.name}" {bounds} value="{value:g}"{described}>'
-             f'{hint_html}')
-    return _field(widget_id, option, inner)
+        inner = (f'<input type="checkbox" role="switch" id="{attr(cid)}" name="{attr(param.name)}"{checked}{described}>'
+                 f'<label for="{attr(cid)}">{label}</label>{hint}')
+        return _field(param, inner, " ifw-field--switch")
+    if kind == "select":
+        options = "".join(f'<option value="{attr(c)}"{" selected" if c == value else ""}>{text(shown)}</option>'
+                          for c, shown in param.choice_labels().items())
+        if param.optional:
+            options = (f'<option value=""{" selected" if value is None else ""}>'
+                       f'{text(param.none_means or "none")}</option>{options}')
+        inner = (f'<label for="{attr(cid)}">{label}</label>'
+                 f'<select id="{attr(cid)}" name="{attr(param.name)}"{described}>{options}</select>{hint}')
+        return _field(param, inner)
+    low = param.ui_low if param.ui_low is not None else param.low
+    top = param.ui_high if param.ui_high is not None else param.high
+    if high is not None:
+        top = high if top is None else min(top, high)
+    step = param.step if param.step is not None else (1 if param.kind == "int" else "any")
+    bounds = "".join(f' {name}="{attr(_num(v))}"' for name, v in (("min", low), ("max", top)) if v is not None)
+    bounds += f' step="{attr(step)}"'
+    shown = param.text(value)
+    if kind == "range":
+        inner = (f'<label for="{attr(cid)}">{label}{unit}</label>'
+                 f'<span class="ifw-range"><input type="range" id="{attr(cid)}" name="{attr(param.name)}"{bounds} '
+                 f'value="{attr(shown)}"{described}>'
+                 f'<output for="{attr(cid)}" data-out="{attr(param.name)}" aria-hidden="true">{text(shown)}</output>'
+                 f'</span>{hint}')
+        return _field(param, inner)
+    holder = placeholder or (param.none_means if param.optional else "")
+    holder_attr = f' placeholder="{attr(holder)}"' if holder and value is None else ""
+    typed = ('type="text" inputmode="decimal" spellcheck="false"' if kind == "text" else
+             f'type="number" inputmode="decimal"{bounds}')
+    inner = (f'<label for="{attr(cid)}">{label}{unit}</label>'
+             f'<input {typed} id="{attr(cid)}" name="{attr(param.name)}" '
+             f'value="{attr(shown)}"{holder_attr}{described}>{hint}')
+    return _field(param, inner)
 
 
-def metric(key: str, label: str, value: Any, text: str, *, wide: bool = False) -> str:
+def action_button(widget_id: str, name: str, label: str, hint: str) -> str:
+    """A button that triggers an action of an animated widget."""
+    hid = f"{widget_id}-{name}-hint"
+    described = f' aria-describedby="{attr(hid)}"' if hint else ""
+    hint_html = f'<span class="ifw-hint" id="{attr(hid)}">{text(hint)}</span>' if hint else ""
+    return (f'<div class="ifw-field ifw-field--action"><button type="button" class="md-button" '
+            f'data-action="{attr(name)}"{described}>{text(label)}</button>{hint_html}</div>')
+
+
+def controls_form(title: str, fields: Iterable[str]) -> str:
+    """The controls, disabled until the live model loads (the driver enables them)."""
+    return (f'<form class="ifw__controls" aria-label="{attr(title)} settings">'
+            f'<fieldset class="ifw__fields" disabled><legend class="ifw-sr">{text(title)} settings</legend>'
+            f'{"".join(fields)}</fieldset></form>')
+
+
+# -- results --------------------------------------------------------------------------------------
+def metric(key: str, label: str, value: Any, shown: str, *, wide: bool = False, level: str | None = None) -> str:
     """One metric: a label and its formatted number; the raw number in ``data-value``."""
-    raw = "" if value is None else attr(json.dumps(value))
+    raw = "" if value is None else json_attr(value)
     cls = "ifw-metric ifw-metric--wide" if wide else "ifw-metric"
-    return (f'<div class="{cls}"><dt>{escape(label)}</dt>'
-            f'<dd data-metric="{key}" data-value="{raw}">{escape(text)}</dd></div>')
+    lvl = f' data-level="{attr(level)}"' if level else ""
+    return (f'<div class="{cls}"><dt>{text(label)}</dt>'
+            f'<dd data-metric="{attr(key)}" data-value="{raw}"{lvl}>{text(shown)}</dd></div>')
 
 
 def metrics_list(items: Iterable[str], *, live: bool) -> str:
@@ -104,12 +128,42 @@ def metrics_list(items: Iterable[str], *, live: bool) -> str:
     return f'<dl class="ifw__metrics" data-metrics{aria}>{"".join(items)}</dl>'
 
 
-def status_line(text: str, level: str) -> str:
+def status_line(shown: str, level: str) -> str:
     """The plain-words status line."""
-    return f'<p class="ifw__status" data-status data-level="{attr(level)}">{escape(text)}</p>'
+    return f'<p class="ifw__status" data-status data-level="{attr(level)}">{text(shown)}</p>'
 
 
 def chart(name: str, svg: str, caption: str = "") -> str:
     """A chart container (the SVG is swapped whole by the live view)."""
-    cap = f'<figcaption class="ifw__caption">{escape(caption)}</figcaption>' if caption else ""
-    return f'<figure class="ifw__chart"><div data-chart="{name}">{svg}</div>{cap}</figure>'
+    cap = f'<figcaption class="ifw__caption">{text(caption)}</figcaption>' if caption else ""
+    return f'<figure class="ifw__chart"><div data-chart="{attr(name)}">{svg}</div>{cap}</figure>'
+
+
+def explain_body(steps: list[dict[str, Any]]) -> str:
+    """The formulas of the "How this is computed" disclosure, values substituted."""
+    if not steps:
+        return '<p class="ifw__note">This widget shows results of a simulation; see the post for its method.</p>'
+    items = []
+    for s in steps:
+        symbols = "".join(f'<li><code>{text(x["name"])}</code> = {text(x["value"])}: {text(x["meaning"])}</li>'
+                          for x in s["symbols"])
+        items.append(f'<li><p class="ifw-formula__label">{text(s["label"])}</p>'
+                     f'<p><code>{text(s["expr"])}</code></p><p><code>{text(s["substituted"])}</code></p>'
+                     f'<ul class="ifw-formula__symbols">{symbols}</ul>'
+                     f'<p class="ifw-formula__source">Source: {text(s["source"])}</p></li>')
+    return f'<ol class="ifw-formulas">{"".join(items)}</ol>'
+
+
+def explain(body: str) -> str:
+    """The "How this is computed" disclosure around *body*."""
+    return (f'<details class="ifw__explain"><summary>How this is computed</summary>'
+            f'<div data-html="explain">{body}</div></details>')
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def data_attrs(values: Mapping[str, str]) -> str:
+    """`` name="value"`` pairs, escaped, sorted (extra attributes of a root element)."""
+    return "".join(f' {k}="{attr(v)}"' for k, v in sorted(values.items()))
