@@ -11,8 +11,9 @@ posts stay portable):
 The LaTeX is converted by the pure-Python ``latex2mathml`` package.  Because
 it accepts some broken input silently (an unknown command becomes an
 identifier, a missing argument an empty fraction), the result is checked
-too; any problem raises :class:`MathError` with the line in the Markdown
-source, the formula and what is wrong.  Output is wrapped in an element with
+too; any problem raises :class:`MathError` naming the file and line (under
+MkDocs; the line in the Markdown text otherwise), the formula and what is
+wrong, which fails the build.  Output is wrapped in an element with
 Material's ``arithmatex`` class, which makes wide display formulas scroll
 sideways on narrow screens instead of widening the page.
 
@@ -21,8 +22,10 @@ Enable with ``markdown_extensions: [inferfolio.mathml]`` in mkdocs.yml.
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 from markdown import Extension, Markdown
@@ -36,6 +39,21 @@ from latex2mathml.converter import convert
 MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 #: MathML elements and the number of children each must have.
 ARITY = {"mfrac": 2, "msub": 2, "msup": 2, "mroot": 2, "munder": 2, "mover": 2, "msubsup": 3, "munderover": 3}
+#: latex2mathml's exception names, in words.
+CONVERTER_ERRORS = {
+    "MissingSuperScriptOrSubscriptError": "a ^ or _ has nothing after it",
+    "DoubleSuperscriptsError": "two ^ on one base",
+    "DoubleSubscriptsError": "two _ on one base",
+    "ExtraLeftOrMissingRightError": "a \\left has no matching \\right",
+    "MissingEndError": "a \\begin has no matching \\end",
+    "NoAvailableTokensError": "a command is missing its argument",
+    "InvalidStyleForGenfracError": "a \\genfrac style is not 0 to 3",
+    "InvalidWidthError": "a width is not a valid length",
+    "InvalidAlignmentError": "an alignment is not one of l, c or r",
+    "DenominatorNotFoundError": "a fraction has no denominator",
+    "NumeratorNotFoundError": "a fraction has no numerator",
+    "LimitsMustFollowMathOperatorError": "\\limits follows something that is not an operator",
+}
 #: After the backtick pattern (190), so code spans keep their dollars; before backslash escapes (180).
 INLINE_PRIORITY = 185
 INLINE_MATH = r"(?<![\\$])\$(?![\s$])((?:\\.|[^\\$\n])+?)(?<![\s\\])\$(?![\d$])"
@@ -76,8 +94,9 @@ def to_mathml(tex: str, display: bool) -> str:
     if problem is None:
         try:
             mathml = convert(tex, display="block" if display else "inline")
-        except Exception as exc:  # latex2mathml raises its own exception types, some with no message
-            problem = f"{type(exc).__name__} {exc}".strip()
+        except Exception as exc:  # latex2mathml raises its own exception types, most with no message
+            name = type(exc).__name__
+            problem = CONVERTER_ERRORS.get(name, f"{name} {exc}".strip())
         else:
             problem = _structure_problem(mathml)
             if problem is None:
@@ -94,11 +113,31 @@ class _SourceKeeper(Preprocessor):
         return lines
 
 
+def _source_file(md: Markdown) -> str | None:
+    """The page's file when MkDocs renders it (its link processor carries the File), else None."""
+    for processor in md.treeprocessors:
+        path = getattr(getattr(processor, "file", None), "abs_src_path", None)
+        if path:
+            return str(path)
+    return None
+
+
 def _fail(md: Markdown, tex: str, error: MathError) -> MathError:
-    source = getattr(md, "math_source", "")
+    """*error* with where the formula is: ``file:line`` of the page's own file under MkDocs, else the line."""
+    path = _source_file(md)
+    if path is not None:
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            path = None
+    if path is None:
+        source = getattr(md, "math_source", "")
     at = source.find(tex)
-    where = f"line {source.count(chr(10), 0, at) + 1}: " if at >= 0 else ""
-    return MathError(f"math: {where}{error}")
+    line = source.count("\n", 0, at) + 1 if at >= 0 else 0
+    if path is not None:
+        shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+        return MathError(f"{shown}:{line}: math: {error}")
+    return MathError(f"math: line {line}: {error}" if line else f"math: {error}")
 
 
 class _InlineMath(InlineProcessor):

@@ -156,3 +156,15 @@ def test_built_pages_share_no_six_word_run_with_the_seeds(built_site: Path, seed
         hits = copied(main_segments(path.read_text(encoding="utf-8")), seed_runs)
         problems += [f"{rel}: {hit}" for hit in hits]
     assert problems == [], "built pages copy seed wording:\n" + "\n".join(problems)
+
+
+def test_home_section_headings_are_not_the_seed_headings(built_site: Path) -> None:
+    """Section headings are short, so they are held to four words: none may echo a seed heading."""
+    seed4: set[tuple[str, ...]] = set()
+    for text in seed_texts().values():
+        seed4 |= runs(words(text), 4)
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    headings = [re.sub(r"<[^>]+>", " ", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.S)]
+    assert len(headings) >= 6, headings
+    echoed = [h.strip() for h in headings if any(runs(piece, 4) & seed4 for piece in _without_allowed(h))]
+    assert echoed == [], f"home headings echo the seed: {echoed}"
