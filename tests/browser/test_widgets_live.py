@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,8 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-QUANT_PAGE = "blog/2026/10/18/llama-cpp-optimization-parameters/"
-PIPELINE_PAGE = "blog/2026/11/08/llm-orchestration-pipeline/"
+QUANT_PAGE = "blog/2026/11/22/llama-cpp-optimization-parameters/"
+PIPELINE_PAGE = "blog/2026/11/22/llm-orchestration-pipeline/"
 LIVE_TIMEOUT_MS = 60_000
 
 
@@ -81,11 +82,13 @@ def metric(pg: object, name: str) -> object:
 
 
 def rate_for(load: float, workers: int) -> float:
-    """An arrival rate that is *load* x the capacity of a pipeline with *workers* (per the core)."""
-    from inferlab.widgets import validate_options
+    """An arrival rate that is *load* x the capacity of the pipeline post's widget with *workers* (per the core)."""
+    from inferfolio.widgets.blocks import find_blocks, options_from_block
     from inferlab.widgets.pipeline_view import capacity_rps
 
-    return round(load * capacity_rps(validate_options("pipeline", {"workers": workers})), 1)
+    post = Path(__file__).resolve().parents[2] / "posts" / "llm-orchestration-pipeline.md"
+    [block] = [b for b in find_blocks(post.read_text(encoding="utf-8").splitlines()) if b.name == "pipeline"]
+    return round(load * capacity_rps({**options_from_block(block), "workers": workers}), 1)
 
 
 def cli_memory(options: dict) -> dict:
