@@ -49,9 +49,9 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-def serve_directory(directory: Path) -> tuple[_Server, str]:
-    """Start a background HTTP server for *directory*; return it and its base URL."""
+def serve_directory(directory: Path, port: int = 0) -> tuple[_Server, str]:
+    """Start a background HTTP server for *directory* (on *port*, 0 = any free one); return it and its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = _Server(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
