@@ -8,8 +8,8 @@ The public surface, re-exported here:
 
 * the llama.cpp quantization / memory / speed calculator
   (:mod:`inferlab.llamacpp.calculator`): ``quant_report``, ``memory_report``,
-  ``kv_cache_report``, ``compare_quants``, ``batched_decode_tokens_per_s``,
-  ``list_models``, ``list_quants``, ``list_hardware``;
+  ``speed_report``, ``speed_model``, ``kv_cache_report``, ``compare_quants``,
+  ``batched_decode_tokens_per_s``, ``list_models``, ``list_quants``, ``list_hardware``;
 * the pipeline simulator (:mod:`inferlab.pipeline`): ``Simulation``,
   ``sweep``, ``Config``, ``make_config``, ``CONTROL_FIELDS`` and the queueing
   formulas ``mmc_mean_wait``, ``md1_mean_wait``, ``mg1_mean_wait``.
@@ -41,6 +41,8 @@ _EXPORTS = {
     "mg1_mean_wait": "inferlab.pipeline",
     "mmc_mean_wait": "inferlab.pipeline",
     "quant_report": "inferlab.llamacpp.calculator",
+    "speed_model": "inferlab.llamacpp.calculator",
+    "speed_report": "inferlab.llamacpp.calculator",
     "sweep": "inferlab.pipeline",
 }
 

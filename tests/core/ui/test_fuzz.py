@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,8 +33,9 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                     max_leaves=20)
 FAST = {"pipeline": {"warmup_s": 5}}
-#: Cases per property: thousands in `make test`; `make test-fast` sets INFERLAB_FUZZ_SCALE=0.05.
-SCALE = float(os.environ.get("INFERLAB_FUZZ_SCALE", "1"))
+#: Cases per property: thousands in `make test`; `make test-fast` sets INFERLAB_FUZZ_SCALE=0.05, and inside
+#: Pyodide (tests/pyodide, the same logic on another interpreter) a twentieth is enough.
+SCALE = float(os.environ.get("INFERLAB_FUZZ_SCALE", "0.05" if sys.platform == "emscripten" else "1"))
 
 
 def cases(n: int) -> int:

@@ -88,3 +88,8 @@ def test_advance_rejects_bad_dt_and_calculators_do_not_run() -> None:
 def test_describe() -> None:
     d = call("describe", widget="quant")
     assert d["kind"] == "calculator" and {i["name"] for i in d["inputs"]} >= {"model", "quant", "ctx"}
+
+
+def test_deeply_nested_payloads_are_refused_before_parsing() -> None:
+    with pytest.raises(InputError, match="brackets"):
+        handle("start", "[" * 5_000 + "]" * 5_000)

@@ -13,6 +13,8 @@ the sum of the struct members so each can be checked against the header.
 
 from dataclasses import dataclass
 
+from inferlab.inputs import InputError
+
 #: Weights per super-block of the k-quants and i-quants (``QK_K`` in ggml-common.h).
 QK_K = 256
 #: Weights per block of the legacy quants and IQ4_NL (``QK4_0`` etc. in ggml-common.h).
@@ -48,13 +50,11 @@ class GgmlType:
     def row_bytes(self, n_per_row: int) -> int:
         """Bytes of one row of *n_per_row* weights (``ggml_row_size``).
 
-        Raises ValueError when the row is not a whole number of blocks.
+        Raises InputError when the row is not a whole number of blocks.
         """
         if n_per_row % self.block_size:
-            raise ValueError(
-                f"n_per_row: {n_per_row} is not a multiple of the {self.name} "
-                f"block size {self.block_size}"
-            )
+            raise InputError("n_per_row", n_per_row, f"a multiple of the {self.name} block size "
+                             f"{self.block_size}")
         return n_per_row // self.block_size * self.type_size
 
     def tensor_bytes(self, ne0: int, n_rows: int) -> int:
@@ -127,12 +127,11 @@ GGML_TYPES: dict[str, GgmlType] = {t.name: t for t in _TYPES}
 def ggml_type(name: str) -> GgmlType:
     """Look up a ggml tensor type by name (case-insensitive).
 
-    Raises ValueError naming the allowed types.
+    Raises InputError naming the allowed types.
     """
     key = str(name).upper()
     if key not in GGML_TYPES:
-        allowed = ", ".join(GGML_TYPES)
-        raise ValueError(f"ggml_type: unknown type {name!r}; allowed: {allowed}")
+        raise InputError("ggml_type", name, ", ".join(GGML_TYPES))
     return GGML_TYPES[key]
 
 

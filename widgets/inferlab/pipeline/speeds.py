@@ -58,6 +58,8 @@ def _calculator_speeds(model: str, quant: str, hardware: str, slots: int,
     # A serving llama-server offloads every layer when there is a GPU (-ngl 99).
     names = {"model": model, "quant": quant, "hardware": hardware, "gpu_layers": 999 if has_gpu else 0}
     report = calc.memory_report(**names)
+    if not report["fits"]:  # the calculator gives no speed for a configuration that cannot load
+        raise ValueError(f"model: {model!r} {quant} on {hardware!r} {report['fits_reason']}")
     prefill = float(report["prefill_tokens_per_s"])
     decode = float(report["decode_tokens_per_s"])
     if not prefill > 0 or not decode > 0:

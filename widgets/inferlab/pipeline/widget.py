@@ -74,6 +74,9 @@ PARAMS = Params([
     Param("slots", "int", 16, "Slots per server (-np)", low=1, high=256, control="range"),
     Param("spike", "float", 3.0, "Load spike size", unit="× arrival rate", low=1.5, high=20, step=0.5),
     Param("spike_s", "float", 10.0, "Load spike length", unit="s", low=1, high=120, step=1),
+    Param("spike_at", "float", 30.0, "Scheduled spike", unit="s into the run", low=0, high=600, step=1,
+          optional=True, none_means="no scheduled spike",
+          help="the pre-rendered run fires one spike here, so the page opens on a queue that builds and drains"),
     Param("warmup_s", "float", 60.0, "Pre-rendered run length", unit="s", low=5, high=600, step=1),
     Param("seed", "int", 1, "Random seed", low=0, high=2**31 - 1),
 ])
@@ -85,12 +88,12 @@ def sim_config(values: dict[str, Any]) -> dict[str, Any]:
         "workers": values["workers"], "arrival_rate": values["arrival_rate"], "cache_enabled": values["cache"],
         "model": values["model"], "quant": values["quant"], "hardware": values["hardware"],
         "replicas": values["replicas"], "slots": values["slots"],
-        "spike_multiplier": values["spike"], "spike_duration_s": values["spike_s"],
+        "spike_multiplier": values["spike"], "spike_duration_s": values["spike_s"], "spike_at_s": values["spike_at"],
     }
 
 
 _CONTROL_FIELDS = {"workers": "workers", "arrival_rate": "arrival_rate", "cache": "cache_enabled",
-                   "model": "model", "quant": "quant", "hardware": "hardware"}
+                   "model": "model", "quant": "quant", "hardware": "hardware", "slots": "slots"}
 
 
 class PipelineWidget(Animated):
@@ -100,8 +103,8 @@ class PipelineWidget(Animated):
     title = "LLM orchestration pipeline, simulated"
     summary = "A discrete-event simulation of an LLM request pipeline after warmup_s simulated seconds."
     params = PARAMS
-    controls = ("workers", "arrival_rate", "cache", "model", "quant", "hardware")
-    live = ("workers", "arrival_rate", "cache", "model", "quant", "hardware")
+    controls = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "replicas", "slots")
+    live = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "slots")
     actions = (Action("spike", "Load spike", "{spike:g}× the arrival rate for {spike_s:g} s"),)
     metrics = (
         Metric("latency_p50", "p50 latency", "ms"),
@@ -203,7 +206,7 @@ class PipelineWidget(Animated):
         pts = list(self.points)
         return View(
             result=result, status=status, level=_status_level(last), announce=announce,
-            binds={**_nodes(last, rates), **_flows(last, rates, cache_on)},
+            binds={**_nodes(last, rates, self.sim.status_window or {}), **_flows(last, rates, cache_on)},
             charts={"timeline": self._chart(pts)},
             tables={"timeline": Table(["t_s", "latency_p50_ms", "latency_p99_ms", "queue_depth"],
                                       [list(p) for p in pts])},
@@ -228,7 +231,8 @@ class PipelineWidget(Animated):
 
         def node(key: str, name: str) -> str:
             b = binds[f"node-{key}"]
-            return (f'<div class="ifw-node" data-bind="node-{key}" data-level="{html.attr(b["attrs"]["data-level"])}">'
+            return (f'<div class="ifw-node" data-bind="node-{key}" data-level="{html.attr(b["attrs"]["data-level"])}" '
+                    f'data-bottleneck="{b["attrs"]["data-bottleneck"]}">'
                     f'<span class="ifw-node__name">{html.text(name)}</span>'
                     f'<span class="ifw-node__text" data-bind="node-{key}-text">{html.text(binds[f"node-{key}-text"]["text"])}'
                     f"</span></div>")
@@ -244,7 +248,12 @@ class PipelineWidget(Animated):
         return (f'<div class="ifw-diagram" role="group" aria-label="Pipeline: API gateway, then a work queue, then the '
                 f'orchestrator worker pool, which calls the Redis cache, the llama.cpp servers and the database">'
                 f'{node("gateway", names["gateway"])}{edge("queue")}{node("queue", names["queue"])}{edge("dispatch")}'
-                f'{node("workers", names["workers"])}<div class="ifw-backends">{backends}</div></div>')
+                f'{node("workers", names["workers"])}<div class="ifw-backends">{backends}</div></div>'
+                '<p class="ifw-legend"><span class="ifw-key" data-level="ok"></span> under 80% busy '
+                '<span class="ifw-key" data-level="busy"></span> 80% or more '
+                '<span class="ifw-key" data-level="overloaded"></span> overloaded, queue building '
+                '<span class="ifw-key" data-bottleneck="true"></span> the bottleneck (the stage that caps throughput) '
+                '· moving dashes: requests flowing, faster = more</p>')
 
 
 def _status_level(interval: dict[str, Any]) -> str:
@@ -266,7 +275,12 @@ def _load_level(util: float | None, backlog: bool) -> str:
     return "ok" if util > 0 else "idle"
 
 
-def _nodes(last: dict[str, Any], rates: dict[str, float | None]) -> dict[str, dict[str, Any]]:
+#: The simulator's bottleneck stage -> the diagram node that stands for it.
+_BOTTLENECK_NODE = {"gateway": "gateway", "workers": "workers", "inference": "inference", "database": "database",
+                    "cache": "cache", "queue": "queue"}
+
+
+def _nodes(last: dict[str, Any], rates: dict[str, float | None], window: dict[str, Any]) -> dict[str, dict[str, Any]]:
     st = last["stages"]
     backlog = last["queue_depth"] > 0
     q, w, inf, db = st["queue"], st["workers"], st["inference"], st["database"]
@@ -283,10 +297,11 @@ def _nodes(last: dict[str, Any], rates: dict[str, float | None]) -> dict[str, di
                       f"{inf['slots_busy']}/{slots_total} slots · {count_text(rates['tokens'] or 0.0)} tok/s"),
         "database": ("ok" if db["writes"] else "idle", f"{count_text(db['writes'] / dt)} writes/s"),
     }
+    bottleneck = _BOTTLENECK_NODE.get(str(window.get("bottleneck") or last.get("bottleneck") or ""))
     out: dict[str, dict[str, Any]] = {}
     for key, (level, shown) in states.items():
-        out[f"node-{key}"] = {"attrs": {"data-level": level}}
-        out[f"node-{key}-text"] = {"text": shown}
+        out[f"node-{key}"] = {"attrs": {"data-level": level, "data-bottleneck": "true" if key == bottleneck else "false"}}
+        out[f"node-{key}-text"] = {"text": shown + (" · bottleneck" if key == bottleneck else "")}
     return out
 
 

@@ -36,6 +36,8 @@ from inferlab.ui.widget import Animated, Widget
 MAX_SESSIONS = 16
 #: Longest payload accepted, characters (inputs are checked one by one after this: a 100 KB value gets its own message).
 MAX_PAYLOAD = 1_000_000
+#: Most brackets a payload may hold (control values are flat; deep nesting would exhaust the WebAssembly stack).
+MAX_BRACKETS = 1_000
 #: Longest id accepted.
 MAX_ID = 200
 #: Seconds of model time a chart may go without a redraw while an animated widget runs.
@@ -189,6 +191,8 @@ def handle(verb: str, payload_json: str) -> str:
         raise InputError("verb", verb, ", ".join(VERBS))
     if not isinstance(payload_json, str) or len(payload_json) > MAX_PAYLOAD:
         raise InputError("payload", payload_json, f"a JSON object of at most {MAX_PAYLOAD:,} characters")
+    if payload_json.count("[") + payload_json.count("{") > MAX_BRACKETS:
+        raise InputError("payload", payload_json, f"a JSON object with at most {MAX_BRACKETS:,} brackets")
     try:
         payload = json.loads(payload_json)
     except (ValueError, RecursionError):

@@ -195,3 +195,42 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *
     parts.append('<text class="ifw-axis" x="{0}" y="{1}" text-anchor="end">│ = capacity</text>'.format(width - pad, y) if limits else "")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | None]]], *, title: str, desc: str,
+             highlight: int | None = None, width: int = 720, row_height: int = 18) -> str:
+    """A grid of small horizontal bars: one row per item, one column per stage; returns ``<svg>`` text.
+
+    ``columns`` is ``[(column title, [value per row])]`` with values in 0..1
+    (a share, drawn as a bar of the column's width); None marks an item the
+    stage removed (drawn as a dot).  ``highlight`` is the index of a row to
+    emphasise (e.g. the chosen token).
+    """
+    label_w, pad, top = 96, 6, 30
+    n = max(1, len(columns))
+    col_w = (width - label_w - pad) / n
+    height = top + len(rows) * row_height + 6
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
+    ]
+    for j, (name, _) in enumerate(columns):
+        x = label_w + pad + j * col_w
+        parts.append(f'<text class="ifw-axis" x="{x + 2:.1f}" y="14">{escape(name)}</text>')
+        parts.append(f'<line class="ifw-grid" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 8}" y2="{height - 4}"/>')
+    for i, label in enumerate(rows):
+        y = top + i * row_height
+        hl = " ifw-hl" if highlight == i else ""
+        parts.append(f'<text class="ifw-label{hl}" x="{label_w}" y="{y + row_height * 0.7:.1f}" '
+                     f'text-anchor="end">{escape(label)}</text>')
+        for j, (_, values) in enumerate(columns):
+            x = label_w + pad + j * col_w
+            value = values[i] if i < len(values) else None
+            if value is None or not math.isfinite(value):
+                parts.append(f'<circle class="ifw-axis" cx="{x + 4:.1f}" cy="{y + row_height / 2:.1f}" r="1.5"/>')
+                continue
+            w = max(1.0, min(1.0, value) * (col_w - 8))
+            parts.append(f'<rect class="ifw-c1{hl}" x="{x + 2:.1f}" y="{y + 3}" width="{w:.1f}" '
+                         f'height="{row_height - 6}" rx="1"/>')
+    parts.append("</svg>")
+    return "".join(parts)
