@@ -51,7 +51,13 @@ def example() -> dict:
     run = cli_simulate(options, duration=1.0)
     servers = int(options["replicas"]) * int(options["slots"])
     assert int(options["workers"]) == servers, "the example has one worker per slot"
-    return {"options": options, "run": run, "c": servers, "hold_s": servers / run["capacity_rps"]}
+    assert run["bottleneck"] == "workers"
+    cfg = run["config"]
+    hold = servers / run["capacity_rps"]                        # a worker's hold with every slot busy
+    prefill = cfg["prompt_tokens_mean"] / run["prefill_tps"]
+    decode = hold - cfg["db_latency_ms"] / 1000 - prefill       # decoding with all slots of a server busy
+    return {"options": options, "run": run, "c": servers, "hold_s": hold, "prefill_s": prefill, "decode_s": decode,
+            "busy_slot_tps": cfg["output_tokens_mean"] / decode}
 
 
 def test_the_widget_runs_the_worked_example(example: dict) -> None:
@@ -72,13 +78,13 @@ def test_the_service_time_and_capacity_are_the_simulators(example: dict) -> None
     assert (cfg["prompt_tokens_mean"], cfg["output_tokens_mean"]) == (400, 120)
     assert "prompts of 400 tokens and answers of 120 tokens" in post
     assert f"{run['prefill_tps']:,.0f} tokens/s of prompt processing" in post
-    assert f"{run['decode_tps']:.1f} tokens/s of generation per slot" in post
-    prefill, decode = 400 / run["prefill_tps"], 120 / run["decode_tps"]
-    assert f"{prefill * 1000:.0f} ms of prefill and {decode:.2f} s of decoding" in post
+    assert f"{run['decode_tps']:.1f} tokens/s of generation for one request decoding alone" in post
+    assert f"each slot gets {example['busy_slot_tps']:.1f} tokens/s" in post
+    assert example["busy_slot_tps"] < run["decode_tps"], "batching 16 slots slows each one"
+    assert f"{example['prefill_s'] * 1000:.0f} ms of prefill and {example['decode_s']:.2f} s of decoding" in post
     assert f"{cfg['db_latency_ms']:.0f} ms more" in post
-    assert example["hold_s"] == pytest.approx(prefill + decode + cfg["db_latency_ms"] / 1000, rel=1e-9)
     assert f"1/\\mu = {example['hold_s']:.2f}$ s" in post
-    assert f"\\approx {run['capacity_rps']:.1f}$ req/s" in post
+    assert f"32 / {example['hold_s']:.2f} \\approx {run['capacity_rps']:.1f}$ req/s" in post
 
 
 def _row(lam: float, c: int, hold: float) -> str:
@@ -105,7 +111,9 @@ def test_the_worked_example_table_is_erlang_c(example: dict) -> None:
         assert row == _row(lam, example["c"], example["hold_s"])
     mu = 1 / example["hold_s"]
     growth = mmc_mean_wait(13.5, mu, 32) / mmc_mean_wait(12, mu, 32)
-    assert 8.5 < growth < 9, "'almost ninefold'"
+    assert 9.5 < growth < 10, "'almost tenfold'"
+    p99 = [math.log(erlang_c(32, lam / mu) / 0.01) / (32 * mu - lam) for lam in (12, 13.5)]
+    assert 4.5 < p99[1] / p99[0] < 5, "'nearly fivefold'"
 
 
 def test_variance_factors_and_the_single_server_table() -> None:
@@ -118,18 +126,17 @@ def test_variance_factors_and_the_single_server_table() -> None:
     assert f"$(1 + 2.25)/2 = {(1 + 1.5**2) / 2:.3f}$" in post
 
 
-def _service_scv(run: dict) -> float:
+def _service_scv(example: dict) -> float:
     """Squared coefficient of variation of prefill + decode time, from the simulator's token-count spreads."""
-    cfg = run["config"]
-    prefill = cfg["prompt_tokens_mean"] / run["prefill_tps"]
-    decode = cfg["output_tokens_mean"] / run["decode_tps"]
+    cfg = example["run"]["config"]
+    prefill, decode = example["prefill_s"], example["decode_s"]
     variance = (cfg["prompt_tokens_cv"] * prefill) ** 2 + (cfg["output_tokens_cv"] * decode) ** 2
     return variance / (prefill + decode) ** 2
 
 
 def test_the_simulated_service_is_less_variable_than_exponential(example: dict) -> None:
     run = example["run"]
-    cs2 = _service_scv(run)
+    cs2 = _service_scv(example)
     post = text(PIPELINE_POST)
     assert f"coefficient of variation of {run['config']['output_tokens_cv']:g}" in post
     assert f"$C_s^2 \\approx {cs2:.2f}$" in post
@@ -141,7 +148,7 @@ def test_the_simulated_service_is_less_variable_than_exponential(example: dict) 
 def test_simulated_waits_fall_between_allen_cunneen_and_erlang_c(example: dict, rate: str) -> None:
     """The post's claim about the widget: its waits land between the corrected and the exponential prediction."""
     mu, c = 1 / example["hold_s"], example["c"]
-    cs2 = _service_scv(example["run"])
+    cs2 = _service_scv(example)
     exponential = mmc_mean_wait(float(rate), mu, c)
     corrected = exponential * (1 + cs2) / 2
     waits = [cli_simulate(example["options"] | {"arrival_rate": rate}, duration=7200, seed=seed, warmup=300)["mean_wait_ms"] / 1000
@@ -159,8 +166,10 @@ def test_spike_arithmetic(example: dict) -> None:
     backlog = (base * multiplier - capacity) * seconds
     drain = backlog / (capacity - base)
     assert f"36 − {capacity:.1f} = {36 - capacity:.1f} req/s" in post
+    assert f"{capacity:.1f} − 12 = {capacity - 12:.1f} req/s" in post
     assert round(backlog, -1) == 440 and "roughly 440 messages" in post
-    assert round(drain, -1) == 200 and "about 200 s" in post
+    assert round(drain, -1) == 220 and "about 220 s" in post
+    assert 210 < seconds + drain < 240, "'almost four minutes'"
     assert f"440 / {capacity:.1f} ≈ {backlog / capacity:.0f} s" in post and 30 < backlog / capacity < 32
 
 
