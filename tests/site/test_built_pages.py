@@ -108,13 +108,17 @@ def test_project_pages_show_their_tags_once(built_site: Path, project: dict) -> 
 
 
 def test_blog_index_archive_categories_and_posts(built_site: Path) -> None:
-    html = read(built_site, "blog/index.html")
+    index_pages = [built_site / "blog" / "index.html", *sorted((built_site / "blog" / "page").glob("*/index.html"))]
+    html = "".join(p.read_text(encoding="utf-8") for p in index_pages)  # the index is paginated
     posts = post_pages(built_site)
     assert len(posts) >= 1
     assert any((built_site / "blog" / "archive").rglob("index.html"))
     assert any((built_site / "blog" / "category").rglob("index.html"))
+    # the index is paginated: every post is on page 1 or on blog/page/N/
+    pages = [html, *(p.read_text(encoding="utf-8") for p in (built_site / "blog" / "page").glob("*/index.html"))]
     for url in posts:
-        assert f'href="../{url}"' in html or f'href="{url[len("blog/"):]}"' in html
+        tail = url[len("blog/"):]
+        assert any(f'href="../{url}"' in h or f'href="{tail}"' in h or f'href="../../{tail}"' in h for h in pages), url
 
 
 def test_llama_cpp_post(built_site: Path) -> None:
