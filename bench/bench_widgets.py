@@ -32,7 +32,7 @@ from buildtools import run_mkdocs_build, serve_directory  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-QUANT_PAGE = "blog/2026/10/18/llama-cpp-optimization-parameters/"
+QUANT_PAGE = "blog/2026/11/22/llama-cpp-optimization-parameters/"
 
 # Records when the first widget is laid out and when it changes state (page clock, ms).
 INIT_SCRIPT = """

@@ -43,6 +43,14 @@ def _dates_in_order(entry: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def _button_with_url(contact: dict[str, Any]) -> list[tuple[str, str]]:
+    present = [key for key in ("button", "url") if key in contact]
+    if len(present) == 1:
+        missing = "url" if present == ["button"] else "button"
+        return [(missing, "is missing; expected button and url together (the call to action and where it leads), or neither")]
+    return []
+
+
 def resume_schema(page_exists: Callable[[str], bool]) -> Record:
     """The résumé schema; *page_exists* tells whether a docs-relative page exists."""
     return Record(
@@ -82,7 +90,9 @@ def resume_schema(page_exists: Callable[[str], bool]) -> Record:
             "radar": ListOf(Record({"skill": Str(max_len=40), "level": Int(0, 100)}), min_items=3, max_items=12),
             "skills": ListOf(Record({"category": Str(max_len=40), "items": ListOf(Str(max_len=60), max_items=30)}), max_items=12),
             "contact": Record(
-                required={"heading": _SHORT, "text": _TEXT, "button": Str(max_len=40), "url": Url()},
+                required={"heading": _SHORT, "text": _TEXT},
+                optional={"button": Str(max_len=40), "url": Url()},
+                rules=[_button_with_url],
             ),
         },
         optional={

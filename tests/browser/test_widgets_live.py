@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,8 +28,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-QUANT_PAGE = "blog/2026/10/18/llama-cpp-optimization-parameters/"
-PIPELINE_PAGE = "blog/2026/11/08/llm-orchestration-pipeline/"
+QUANT_PAGE = "blog/2026/11/22/llama-cpp-optimization-parameters/"
+PIPELINE_PAGE = "blog/2026/11/22/llm-orchestration-pipeline/"
 LIVE_TIMEOUT_MS = 60_000
 
 
@@ -83,10 +84,15 @@ def metric(pg: object, name: str) -> object:
 
 
 def rate_for(load: float, workers: int) -> float:
-    """An arrival rate that is *load* x the capacity of a pipeline with *workers* (per the core)."""
+    """An arrival rate that is *load* x the capacity of the pipeline post's widget with *workers* (per the core)."""
+    from inferfolio.widgets.blocks import find_blocks
+    from inferlab.inputs import parse_lines
     from inferlab.pipeline.widget import PipelineWidget, capacity_rps
 
-    return round(load * capacity_rps(PipelineWidget.parse({"workers": workers})), 1)
+    post = Path(__file__).resolve().parents[2] / "posts" / "llm-orchestration-pipeline.md"
+    [block] = [b for b in find_blocks(post.read_text(encoding="utf-8").splitlines()) if b.name == "pipeline"]
+    values = {name: value for _, name, value in parse_lines(block.body)} | {"workers": workers}
+    return round(load * capacity_rps(PipelineWidget.parse(values)), 1)
 
 
 def cli_memory(options: dict) -> dict:
