@@ -5,6 +5,7 @@ import json
 import pytest
 
 from inferlab.cli import main
+from inferlab.inputs import InputError
 from inferlab.cli.simulate import parse_spike
 
 
@@ -58,13 +59,17 @@ def test_truncated_flag(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--workers", "0"], "workers: 0 is not allowed; expected an integer from 1 to 1024"),
+        (["--workers", "0"], "workers: 0 is not allowed; allowed: an integer from 1 to 1024"),
         (["--arrival-rate", "-5"], "arrival_rate: -5.0 is not allowed"),
         (["--duration", "0"], "duration: 0.0 is not allowed"),
         (["--spike", "when=3"], "spike: 'when=3' is not allowed"),
         (["--service-dist", "gamma"], "service_dist: 'gamma' is not allowed"),
         (["--ideal"], "ideal: True is not allowed without service_dist"),
         (["--seed", "-1"], "seed: -1 is not allowed"),
+        (["--interval", "1e-6"], "interval: 1e-06 is not allowed; allowed: at least 0.006 s for a 60 s run"),
+        (["--interval", "5e-324", "--duration", "1e10"], "interval: 5e-324 is not allowed"),
+        (["--arrival-rate", "0", "--duration", "1e10", "--interval", "1"], "at most 10,000 intervals"),
+        (["--failure-prob", "0.1", "--visibility-timeout", "1e6"], "visibility_timeout_s: 1000000.0 is not"),
     ],
 )
 def test_bad_input_exits_2_naming_the_field(capsys, args, message):
@@ -81,7 +86,13 @@ def test_bad_cache_flag_is_a_usage_error(capsys):
 def test_parse_spike():
     assert parse_spike("at=30,for=10,x=3") == {"spike_at_s": 30.0, "spike_duration_s": 10.0,
                                                "spike_multiplier": 3.0}
-    with pytest.raises(ValueError, match="expected at least at=SECONDS"):
+    with pytest.raises(InputError, match="spike: 'x=3' is not allowed; allowed: at=SECONDS"):
         parse_spike("x=3")
-    with pytest.raises(ValueError, match="for='ten'"):
+    with pytest.raises(InputError, match="spike: 'for=ten' is not allowed; allowed: for= a number of seconds"):
         parse_spike("at=1,for=ten")
+
+
+def test_huge_duration_without_arrivals_returns_promptly(capsys):
+    out = run_json(capsys, "--arrival-rate", "0", "--duration", "1e10")
+    assert out["simulated_s"] == 1e10 and out["arrivals"] == 0 and out["truncated"] is False
+    assert out["status"].startswith("Idle")

@@ -28,7 +28,7 @@ def test_fifo_receive_and_wait_accounting():
     assert q.receive(4.0) is b
     assert q.receive(4.0) is None
     assert tally.wait_s == pytest.approx(3.0 + 3.0)
-    assert q.depth.take_area(4.0) == pytest.approx(6.0)  # Little: area = total wait
+    assert q.depth.integral(4.0) == pytest.approx(6.0)  # Little: area = total wait
 
 
 def test_unacknowledged_message_reappears_after_visibility_timeout():
@@ -47,18 +47,29 @@ def test_unacknowledged_message_reappears_after_visibility_timeout():
 
 def test_dead_letter_only_after_max_receives():
     eng, tally, q = make(vt=1.0, max_receives=3)
-    dead = []
-    q.on_dead = lambda m, now: dead.append((m.receives, now))
     m = msg()
     q.publish(m, 0.0)
     for k in range(1, 4):
         assert q.receive(eng.now) is m
         assert m.receives == k
-        eng.run(eng.now + 1.0, 100)
+        eng.run(eng.now + 0.999, 100)
+        assert m.state == IN_FLIGHT
+        eng.run(eng.now + 0.001, 100)
         if k < 3:
-            assert m.state == VISIBLE and not dead
-    assert m.state == DEAD and dead == [(3, 3.0)] and tally.dead_lettered == 1
-    assert q.dead_letters == 1
+            assert m.state == VISIBLE and tally.dead_lettered == 0
+    assert m.state == DEAD and m.receives == 3 and eng.now == 3.0 and tally.dead_lettered == 1
+    assert q.dead_letters == 1 and q.in_flight.value == 0 and q.depth.value == 0
+
+
+def test_redelivery_ignores_max_depth():
+    """max_depth is back-pressure on publishers (workers.Orchestrator.offer); a redelivery always comes back."""
+    eng, tally, q = make(vt=1.0, max_depth=1)
+    m = msg(1)
+    q.publish(m, 0.0)
+    assert q.receive(0.0) is m
+    q.publish(msg(2), 0.5)  # the backlog is now at max depth
+    eng.run(2.0, 100)
+    assert m.state == VISIBLE and q.depth.value == 2 and tally.redeliveries == 1
 
 
 def test_delete_in_time_prevents_redelivery():
@@ -80,14 +91,6 @@ def test_delete_while_visible_is_lazy_and_counted():
     assert q.delete(a, 2.0)
     assert q.depth.value == 1
     assert q.receive(3.0) is b
-
-
-def test_max_depth_rejects_publishes():
-    eng, tally, q = make(max_depth=2)
-    assert q.publish(msg(1), 0.0) and q.publish(msg(2), 0.0)
-    assert q.publish(msg(3), 0.0) is False
-    q.receive(1.0)
-    assert q.publish(msg(4), 1.0)
 
 
 def test_no_visibility_timeout_never_redelivers():

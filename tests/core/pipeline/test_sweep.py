@@ -2,6 +2,7 @@
 
 import pytest
 
+from inferlab.inputs import InputError
 from inferlab.pipeline import sweep
 
 
@@ -23,9 +24,9 @@ def test_common_random_numbers_across_points():
 
 @pytest.mark.parametrize(
     ("field", "values", "match"),
-    [("nonsense", [1], "nonsense: unknown field"), ("workers", [], "values: 0 points"),
-     ("workers", [0], "workers: 0 is not allowed")],
+    [("nonsense", [1], "nonsense: 'nonsense' is not a known option"), ("workers", [], "values: 0 points are not"),
+     ("workers", [0], "workers: 0 is not allowed"), ("workers", list(range(1, 300)), "allowed: 1 to 256 points")],
 )
 def test_sweep_errors(field, values, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InputError, match=match):
         sweep({}, field, values, duration_s=1.0)

@@ -105,3 +105,13 @@ def test_redelivery_behind_busy_workers_is_pulled_when_a_write_ends(defer, monke
     assert first.state == DONE and tally.completed == 3
     assert sorted(lat) == pytest.approx([801.0, 801.0, 1000.0 * (1.301 + 0.001 + 0.001 + 0.1 + 0.8)])
     assert seen == sorted(seen)
+
+
+def test_offer_rejects_when_the_backlog_is_at_max_depth():
+    eng, tally, q, c, orch, lat = make(workers=1, cache=False)
+    q.max_depth = 2
+    assert orch.offer(m(1), 0.0)                       # taken by the idle worker
+    assert orch.offer(m(2), 0.0) and orch.offer(m(3), 0.0)
+    assert orch.offer(m(4), 0.0) is False and q.depth.value == 2
+    eng.run(1.2, 1000)                                 # the first answer frees the worker: one pulled
+    assert q.depth.value == 1 and orch.offer(m(5), 1.2)

@@ -9,7 +9,6 @@ GB (10^9 bytes) and GiB (2^30 bytes) labelled.
 import argparse
 import json
 
-from inferlab.llamacpp import calculator
 from inferlab.units import fmt_both, fmt_gb, fmt_gib, rate_text, render_pairs, render_table
 
 #: CLI flag -> ModelShape field, for custom shapes.
@@ -20,6 +19,13 @@ _SHAPE_FLAGS = (
     ("--experts", "n_experts", int), ("--experts-used", "n_experts_used", int),
     ("--max-ctx", "max_ctx", int),
 )
+
+
+def _calculator():
+    """The calculator module, imported on first use (``inferlab simulate`` never needs it)."""
+    from inferlab.llamacpp import calculator
+
+    return calculator
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -76,9 +82,9 @@ def _ppl_text(ppl: dict | None) -> str:
 
 def _cmd_quant(args) -> int:
     if args.all:
-        rows = calculator.compare_quants(model=args.model, params=args.params,
-                                         imatrix=args.imatrix, **_run_kwargs(args),
-                                         **_shape_kwargs(args))
+        rows = _calculator().compare_quants(model=args.model, params=args.params,
+                                            imatrix=args.imatrix, **_run_kwargs(args),
+                                            **_shape_kwargs(args))
         if args.json:
             _dump(rows)
             return 0
@@ -92,8 +98,8 @@ def _cmd_quant(args) -> int:
         print("GB = 10^9 bytes, GiB = 2^30 bytes; dPPL: llama.cpp's published perplexity "
               "increase (Llama 3 8B unless model-specific)")
         return 0
-    r = calculator.quant_report(model=args.model, quant=args.quant, imatrix=args.imatrix,
-                                tensors=args.tensors, params=args.params, **_shape_kwargs(args))
+    r = _calculator().quant_report(model=args.model, quant=args.quant, imatrix=args.imatrix,
+                                   tensors=args.tensors, params=args.params, **_shape_kwargs(args))
     if args.json:
         _dump(r)
         return 0
@@ -157,7 +163,7 @@ def memory_text(r: dict) -> str:
 
 
 def _cmd_models(args) -> int:
-    rows = calculator.list_models()
+    rows = _calculator().list_models()
     if args.json:
         _dump(rows)
         return 0
@@ -173,7 +179,7 @@ def _cmd_models(args) -> int:
 
 
 def _cmd_quants(args) -> int:
-    rows = calculator.list_quants()
+    rows = _calculator().list_quants()
     if args.json:
         _dump(rows)
         return 0
@@ -187,7 +193,7 @@ def _cmd_quants(args) -> int:
 
 
 def _cmd_hardware(args) -> int:
-    rows = calculator.list_hardware()
+    rows = _calculator().list_hardware()
     if args.json:
         _dump(rows)
         return 0

@@ -18,6 +18,9 @@ from inferlab.inputs import InputError
 
 #: Modules that each contribute sub-commands (see the module docstring).
 COMMAND_MODULES = ("inferlab.cli.llamacpp", "inferlab.cli.simulate", "inferlab.cli.widgets")
+#: Commands whose module is known without importing anything: only that module is loaded for them
+#: (discovering every widget costs more than a short simulation).
+STATIC_COMMANDS = {"simulate": "inferlab.cli.simulate"}
 
 USAGE_ERROR = 2
 
@@ -29,22 +32,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every command module registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser with every command module registered (only *command*'s, if static)."""
     import importlib
 
     parser = _Parser(prog="inferlab", description="Models of LLM inference systems.")
     parser.add_argument("--version", action="version", version=f"inferlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMAND_MODULES:
+    only = STATIC_COMMANDS.get(command or "")
+    for name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

@@ -14,6 +14,9 @@ import argparse
 import json
 from typing import Any
 
+from inferlab.inputs import InputError
+from inferlab.pipeline.config import PARAMS
+
 #: Option -> Config field, for the options that map one to one.
 _FIELD_OPTIONS = {
     "arrival_rate": "arrival_rate",
@@ -67,19 +70,20 @@ SUMMARY_LINES = (
 
 
 def parse_spike(text: str) -> dict[str, float]:
-    """``at=30,for=10,x=3`` -> spike config fields; ValueError naming the bad part."""
+    """``at=30,for=10,x=3`` -> spike config fields; InputError naming the bad part."""
+    allowed = "at=SECONDS,for=SECONDS,x=MULTIPLIER (at= required)"
     out: dict[str, float] = {}
     for part in text.split(","):
         key, sep, value = part.partition("=")
         key = key.strip()
         if not sep or key not in _SPIKE_KEYS:
-            raise ValueError(f"spike: {part!r} is not allowed; expected at=SECONDS,for=SECONDS,x=MULTIPLIER")
+            raise InputError("spike", part, allowed)
         try:
             out[_SPIKE_KEYS[key]] = float(value)
         except ValueError:
-            raise ValueError(f"spike: {key}={value!r} is not allowed; expected a number") from None
+            raise InputError("spike", f"{key}={value}", f"{key}= a number of {'times' if key == 'x' else 'seconds'}") from None
     if "spike_at_s" not in out:
-        raise ValueError(f"spike: {text!r} is not allowed; expected at least at=SECONDS")
+        raise InputError("spike", text, allowed)
     return out
 
 
@@ -101,7 +105,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--duration", type=float, default=60.0, metavar="S", help="simulated seconds (default 60)")
     p.add_argument("--warmup", type=float, default=0.0, metavar="S",
                    help="simulated seconds run first and left out of the results")
-    p.add_argument("--interval", type=float, metavar="S", help="metrics interval for --series (default: 1 s)")
+    budget = PARAMS["run_interval_budget"].default
+    p.add_argument("--interval", type=float, metavar="S",
+                   help="metrics interval for --series (default: 1 s, or duration/1000 beyond 1000 s; "
+                        f"at most {budget:,} intervals per run)")
     p.add_argument("--seed", type=int, default=0, metavar="K")
     p.add_argument("--cache", type=_on_off, metavar="on|off", help="Redis response cache")
     p.add_argument("--cache-size", type=int, metavar="ENTRIES")
@@ -146,10 +153,11 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler: simulate and print the summary."""
-    from inferlab.pipeline.simulation import Simulation, check_seconds
+    from inferlab.pipeline.config import check_seconds
+    from inferlab.pipeline.simulation import Simulation
 
     sim = Simulation(config_from_args(args), seed=args.seed)
-    warmup = check_seconds("warmup", args.warmup, low_inclusive=True)
+    warmup = check_seconds("warmup", args.warmup)
     if warmup > 0:
         sim.run(warmup, interval_s=args.interval)
         sim.reset_stats()

@@ -124,19 +124,6 @@ class ArrivalProcess:
         if accept:
             self.on_arrival(now)
 
-    def replace_handler(self, fire: Callable[[int], None]) -> None:
-        """Run ``fire(token)`` instead of :meth:`_on_event` for every candidate, the pending one included.
-
-        For a fused equivalent of ``_on_event`` (see ``hotpath.py``); the
-        pending event keeps its time and tie-break number.
-        """
-        heap = self.engine.heap
-        old = self._fire
-        for i, item in enumerate(heap):
-            if item[3] == old:
-                heap[i] = item[:3] + (fire,) + item[4:]
-        self._fire = fire
-
     # -- controls ---------------------------------------------------------
     def set_rate(self, rate: float) -> None:
         self.base_rate = rate

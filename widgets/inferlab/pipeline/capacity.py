@@ -12,8 +12,6 @@ import math
 from inferlab.pipeline.config import Config
 from inferlab.pipeline.speeds import Speeds
 
-STAGES = ("gateway", "workers", "inference", "database")
-
 
 def stage_capacities(cfg: Config, speeds: Speeds, hit_rate: float | None) -> dict[str, float | None]:
     """Requests/s each stage could sustain with *cfg* and the observed cache *hit_rate*."""

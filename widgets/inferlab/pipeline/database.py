@@ -36,4 +36,4 @@ class Database:
 
     def busy(self, now: float) -> int:
         """Connections holding a write at *now*."""
-        return sum(1 for t in self._free_at if t > now)
+        return sum(map(now.__lt__, self._free_at))

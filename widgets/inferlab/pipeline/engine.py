@@ -100,11 +100,11 @@ class Engine:
         try:
             for n in range(max_events):  # n: events processed before this one
                 try:
-                    time, _, _, action, arg = item = pop(heap)
+                    time, priority, seq, action, arg = pop(heap)
                 except IndexError:  # the agenda is empty
                     break
                 if time > until:
-                    heappush(heap, item)  # not due yet: put it back
+                    heappush(heap, (time, priority, seq, action, arg))  # not due yet: put it back
                     break
                 self.now = time
                 action(arg)

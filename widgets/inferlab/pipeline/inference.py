@@ -33,6 +33,27 @@ tracks the earliest finish, so a change of n costs O(log n), not O(n).
 Joins (prefill done) need no events: the prefill line is FIFO, so they are
 known in advance and in time order, and the timer's finish time is computed
 by stepping through the pending ones.
+
+Interface (all the rest of the pipeline uses; a different server model, such
+as llama-server's unified batch, keeps it):
+
+* ``Inference(engine, tally, replicas=, slots=, prefill_tps=, speeds=,
+  fixed_service=)`` -- *speeds* is the per-slot decode tokens/s by number of
+  decoding slots (``speeds.per_slot``); *fixed_service* makes each request
+  hold its slot for ``msg.service_s`` instead (``service_dist``);
+* :meth:`Inference.submit` ``(msg, now)`` -- a worker asks for the completion
+  of ``msg`` (``prompt_tokens``, ``output_tokens``), which may not start
+  before ``msg.ready_at``; the request queues for a slot from *now*;
+* ``on_done(msg, now)`` -- set by the worker pool; called once per request,
+  at the simulated time its last token is out;
+* :meth:`Inference.set_rates` and :meth:`Inference.set_slots` -- live controls;
+* read by the meters: ``busy_slots`` (a :class:`~inferlab.pipeline.metrics.Level`
+  of slots held), ``waiting`` (requests without a slot),
+  :meth:`Inference.decoding_per_server`, and the tally's ``prompt_tokens``
+  and ``generated_tokens``.
+
+Events go on the shared engine (``engine.heap`` with ``engine.counter`` for
+tie-breaks), as every stage's do.
 """
 
 from __future__ import annotations
@@ -41,14 +62,13 @@ from collections import deque
 from heapq import heappop, heappush
 from typing import Callable
 
+from inferlab.pipeline.config import MAX_SLOTS
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.metrics import Counter, Tally
+from inferlab.pipeline.metrics import Level, Tally
 from inferlab.pipeline.pubsub import Message
 
 _INF = float("inf")
 
-#: Largest slot count whose per-slot speed is tabulated (= the config maximum).
-MAX_SLOTS = 1024
 
 
 def per_slot_speeds(decode_tps: float, overhead: float, batched: Callable[[int], float] | None = None) -> list[float]:
@@ -103,10 +123,10 @@ class Inference:
 
     __slots__ = ("engine", "tally", "servers", "slots", "prefill_tps", "speeds", "service",
                  "waiting", "busy_slots", "on_done", "_seq", "_decode_timer",
-                 "_service_done", "unlimited", "_next_server", "_unlimited_done", "min_decode_s")
+                 "_service_done", "_next_server", "min_decode_s")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, prefill_tps: float,
-                 speeds: list[float], fixed_service: bool = False, unlimited: bool = False) -> None:
+                 speeds: list[float], fixed_service: bool = False) -> None:
         self.engine = engine
         self.tally = tally
         self.servers = [Server(i, engine.now) for i in range(replicas)]
@@ -115,15 +135,13 @@ class Inference:
         self.speeds = speeds              # per-slot decode tokens/s by n
         self.min_decode_s = _min_decode_s(speeds)
         self.service = fixed_service      # override: each request takes msg.service_s (s)
-        self.unlimited = unlimited        # ideal mode: no slot limit at all
         self.waiting: deque[Message] = deque()
         self._next_server = 0
-        self.busy_slots = Counter(engine.now)
+        self.busy_slots = Level()
         self.on_done: Callable[[Message, float], None] = lambda msg, now: None
         self._seq = 0
         self._decode_timer = self._on_decode_timer
         self._service_done = self._on_service_done
-        self._unlimited_done = self._on_unlimited_done
 
     # -- admission --------------------------------------------------------
     def submit(self, msg: Message, now: float) -> None:
@@ -132,15 +150,6 @@ class Inference:
         The request cannot start before ``msg.ready_at`` (it may still be on
         its way: see ``workers.py``), but it queues for a slot from *now*.
         """
-        if self.unlimited:
-            # --ideal: no slot limit and a fixed service time (config requires
-            # service_dist), so no server or slot bookkeeping beyond the count.
-            busy = self.busy_slots
-            busy.value += 1
-            busy.anchor -= now
-            eng = self.engine
-            heappush(eng.heap, (now + msg.service_s, 1, next(eng.counter), self._unlimited_done, msg))
-            return
         server = self._free_server()
         if server is None:
             self.waiting.append(msg)
@@ -201,25 +210,10 @@ class Inference:
         self.on_done(msg, now)
 
     def _on_service_done(self, arg: tuple[Server, Message]) -> None:
+        """A request with a drawn service time (``service_dist`` without --ideal) is done."""
         server, msg = arg
-        now = self.engine.now
         self.tally.generated_tokens += msg.output_tokens
-        # _release, inlined (the M/M/c benchmark path).
-        server.busy -= 1
-        busy = self.busy_slots
-        busy.value -= 1
-        busy.anchor += now
-        if self.waiting and server.busy < self.slots:
-            self._start(server, self.waiting.popleft(), now)
-        self.on_done(msg, now)
-
-    def _on_unlimited_done(self, msg: Message) -> None:
-        now = self.engine.now
-        self.tally.generated_tokens += msg.output_tokens
-        busy = self.busy_slots
-        busy.value -= 1
-        busy.anchor += now
-        self.on_done(msg, now)
+        self._release(server, msg, self.engine.now)
 
     # -- decode (processor sharing, see module docstring) -------------------
     def _advance(self, server: Server, now: float) -> None:
@@ -319,12 +313,6 @@ class Inference:
             if server is None:
                 break
             self._start(server, self.waiting.popleft(), now)
-
-    def decoding(self, server: Server | None = None) -> int:
-        """Slots decoding right now, on *server* or on all servers (prefills done count as decoding)."""
-        if server is not None:
-            return self.decoding_per_server()[server.index]
-        return sum(self.decoding_per_server())
 
     def decoding_per_server(self) -> list[int]:
         """Slots decoding right now on each server, in server order."""

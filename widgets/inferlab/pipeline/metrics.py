@@ -1,4 +1,4 @@
-"""Measurement helpers: time-integrated levels, percentiles, a latency histogram.
+"""Measurement helpers: a time-integrated level, percentiles, a latency histogram, the tally.
 
 Everything here is plain arithmetic on floats so the results are JSON-able;
 "undefined" (no data) is ``None``, never NaN.
@@ -7,76 +7,37 @@ Everything here is plain arithmetic on floats so the results are JSON-able;
 from __future__ import annotations
 
 import math
-from collections import Counter as _Bag  # not the Counter below
+from collections import Counter
+from dataclasses import dataclass
 from itertools import repeat
-from operator import mul
+from operator import attrgetter, mul, sub
 
 
 class Level:
-    """A count that changes at event times, with its time integral.
+    """A count that changes at event times (queue depth, busy workers), with its time integral.
 
-    ``area`` accumulates value x seconds since the last :meth:`take_area`;
-    the time-average over a window is ``area / window``.  The integral is
-    kept here, by integration at each change, independently of any
-    per-message bookkeeping, so Little's law checks compare two separate
-    computations.
+    The integral from t = 0 to *now* is ``anchor + value x now``, where
+    ``anchor`` is minus the sum of (change x time) over all changes; so a
+    change costs two additions and the integral over any window is the
+    difference of two :meth:`integral` readings (the interval and summary
+    windows keep their own starting marks).  Hot paths update it inline:
+    ``level.value += 1; level.anchor -= now``.
     """
 
-    __slots__ = ("value", "last", "area")
+    __slots__ = ("value", "anchor")
 
-    def __init__(self, now: float = 0.0) -> None:
-        self.value = 0
-        self.last = now
-        self.area = 0.0
-
-    def add(self, now: float, delta: int) -> None:
-        """Change the value by *delta* at time *now* (seconds)."""
-        self.area += self.value * (now - self.last)
-        self.last = now
-        self.value += delta
-
-    def pending_area(self, now: float) -> float:
-        """Integral since the previous :meth:`take_area`, without restarting the window."""
-        return self.area + self.value * (now - self.last)
-
-    def take_area(self, now: float) -> float:
-        """Integral (value x s) since the previous call; restarts the window at *now*."""
-        area = self.area + self.value * (now - self.last)
-        self.area = 0.0
-        self.last = now
-        return area
-
-
-class Counter:
-    """A count with its time integral kept by the "anchor" identity.
-
-    With ``anchor`` = minus the sum of (change x time) over all changes,
-    the integral of the count from 0 to t is ``anchor + value * t``; so a
-    change costs two additions and no multiplication by elapsed time.  Hot
-    paths update it inline: ``c.value += 1; c.anchor -= now``.
-    """
-
-    __slots__ = ("value", "anchor", "_mark")
-
-    def __init__(self, now: float = 0.0) -> None:
+    def __init__(self) -> None:
         self.value = 0
         self.anchor = 0.0
-        self._mark = 0.0  # integral at the start of the current window
 
     def add(self, now: float, delta: int) -> None:
+        """Change the count by *delta* at time *now* (seconds)."""
         self.value += delta
         self.anchor -= delta * now
 
-    def pending_area(self, now: float) -> float:
-        """Integral since the previous :meth:`take_area`."""
-        return self.anchor + self.value * now - self._mark
-
-    def take_area(self, now: float) -> float:
-        """Integral (value x s) since the previous call; restarts the window at *now*."""
-        total = self.anchor + self.value * now
-        area = total - self._mark
-        self._mark = total
-        return area
+    def integral(self, now: float) -> float:
+        """Count x seconds from t = 0 to *now*."""
+        return self.anchor + self.value * now
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -91,37 +52,36 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
 
 
+@dataclass(frozen=True)
+class HistogramSnapshot:
+    """A :class:`LatencyHistogram`'s counts at one moment (see :meth:`LatencyHistogram.since`)."""
+
+    counts: dict[int, int]
+    count: int
+    total: float
+
+
 class LatencyHistogram:
-    """Log-bucketed histogram of positive values (ms) with bounded memory.
+    """Log-bucketed histogram of non-negative values (ms) with bounded memory.
 
     Buckets are 1 % wide (ratio 1.01), so a reported percentile is within
-    0.5 % of the exact sample value; count, sum, min and max are exact.
-    Memory stays a few thousand buckets however long the run.
+    0.5 % of the exact sample value; count, sum, min and max are exact
+    (a histogram made by :meth:`since` knows its extremes only to their
+    buckets).  Memory stays a few thousand buckets however long the run.
     """
 
     __slots__ = ("counts", "count", "total", "low", "high")
 
     _RATIO_LOG = math.log(1.01)
-    _FLOOR = 1e-6  # ms; values below share bucket "floor"
+    _FLOOR = 1e-6  # ms; values at or below share the floor bucket
+    _FLOOR_BUCKET = -10**9
 
     def __init__(self) -> None:
-        self.counts: _Bag[int] = _Bag()  # bucket -> count
+        self.counts: Counter[int] = Counter()  # bucket -> count
         self.count = 0
         self.total = 0.0
         self.low = math.inf
         self.high = -math.inf
-
-    def add(self, value: float) -> None:
-        """Record one value (ms)."""
-        self.count += 1
-        self.total += value
-        if value < self.low:
-            self.low = value
-        if value > self.high:
-            self.high = value
-        b = int(math.log(value) / self._RATIO_LOG) if value > self._FLOOR else -10**9
-        counts = self.counts
-        counts[b] = counts.get(b, 0) + 1
 
     def add_many(self, values: list[float]) -> None:
         """Record each of *values* (ms)."""
@@ -137,7 +97,7 @@ class LatencyHistogram:
             counts.update(map(int, map(mul, map(log, values), repeat(k))))
         else:
             for value in values:
-                b = int(log(value) * k) if value > floor else -10**9
+                b = int(log(value) * k) if value > floor else self._FLOOR_BUCKET
                 counts[b] = counts.get(b, 0) + 1
         self.count += len(values)
         self.total += math.fsum(values)
@@ -146,11 +106,35 @@ class LatencyHistogram:
         if high > self.high:
             self.high = high
 
-    def copy(self) -> "LatencyHistogram":
+    def copy(self) -> LatencyHistogram:
         other = LatencyHistogram()
-        other.counts = _Bag(self.counts)
+        other.counts = Counter(self.counts)
         other.count, other.total, other.low, other.high = self.count, self.total, self.low, self.high
         return other
+
+    def snapshot(self) -> HistogramSnapshot:
+        """The counts so far, for a later :meth:`since`."""
+        return HistogramSnapshot(dict(self.counts), self.count, self.total)
+
+    def since(self, snapshot: HistogramSnapshot) -> LatencyHistogram:
+        """A new histogram of the values recorded after *snapshot* was taken (this one is unchanged).
+
+        Its ``low`` and ``high`` are the edges of its outermost buckets (the
+        exact extremes of a window are not kept), so its quantiles are the
+        same bucket midpoints this histogram would give.
+        """
+        if snapshot.count > self.count:
+            raise ValueError("since: the snapshot is newer than this histogram (taken from another one?)")
+        window = LatencyHistogram()
+        old = snapshot.counts
+        window.counts = Counter({b: c - old.get(b, 0) for b, c in self.counts.items() if c > old.get(b, 0)})
+        window.count = self.count - snapshot.count
+        window.total = self.total - snapshot.total
+        if window.counts:
+            lowest, highest = min(window.counts), max(window.counts)
+            window.low = 0.0 if lowest == self._FLOOR_BUCKET else math.exp(lowest * self._RATIO_LOG)
+            window.high = math.exp((highest + 1) * self._RATIO_LOG)
+        return window
 
     def mean(self) -> float | None:
         return self.total / self.count if self.count else None
@@ -164,7 +148,7 @@ class LatencyHistogram:
         for b in sorted(self.counts):
             seen += self.counts[b]
             if seen > rank:
-                if b == -10**9:
+                if b == self._FLOOR_BUCKET:
                     value = self.low
                 else:
                     value = math.exp((b + 0.5) * self._RATIO_LOG)
@@ -172,47 +156,51 @@ class LatencyHistogram:
         return self.high  # pragma: no cover - rank < count always stops above
 
 
-def rate(count: float, seconds: float) -> float | None:
-    """count / seconds, None for an empty window."""
-    return count / seconds if seconds > 0 else None
-
-
 def ratio(part: float, whole: float) -> float | None:
     """part / whole, None when whole is 0."""
     return part / whole if whole else None
 
 
-#: Cumulative event counters every stage increments; an interval's counts are
-#: the difference of two snapshots (:meth:`Tally.as_dict`).
-TALLY_FIELDS = (
-    "arrivals",         # requests reaching the gateway
-    "rate_limited",     # refused by the gateway's token bucket (HTTP 429)
-    "rejected_full",    # refused because the queue was at max depth
-    "queue_entries",    # times a message became visible (publishes + redeliveries)
-    "received",         # receives by workers
-    "wait_s",           # total seconds messages were visible before a receive or delete
-    "redeliveries",     # messages made visible again after the visibility timeout
-    "dead_lettered",    # messages moved to the dead-letter queue
-    "worker_crashes",   # receives abandoned by a crashing worker
-    "completed",        # requests answered (first completion of a message)
-    "duplicates",       # completions of a message already finished or dead-lettered (at-least-once)
-    "cache_hits",
-    "cache_misses",
-    "prompt_tokens",    # tokens prefilled by llama.cpp
-    "generated_tokens", # tokens decoded by llama.cpp
-    "served_tokens",    # output tokens delivered to clients (cached answers included)
-)
-
-
 class Tally:
-    """Named counters (see :data:`TALLY_FIELDS`)."""
+    """Cumulative event counters every stage increments; an interval's counts are the
+    difference of two :meth:`values` readings (:meth:`since`)."""
 
-    __slots__ = TALLY_FIELDS
+    arrivals: int           # requests reaching the gateway
+    rate_limited: int       # refused by the gateway's token bucket (HTTP 429)
+    rejected_full: int      # refused because the queue was at max depth
+    queue_entries: int      # times a message became visible (publishes + redeliveries)
+    received: int           # receives by workers
+    wait_s: float           # total seconds messages were visible before a receive or delete
+    redeliveries: int       # messages made visible again after the visibility timeout
+    dead_lettered: int      # messages moved to the dead-letter queue
+    worker_crashes: int     # receives abandoned by a crashing worker
+    completed: int          # requests answered (first completion of a message)
+    duplicates: int         # completions of a message already finished or dead-lettered (at-least-once)
+    cache_hits: int
+    cache_misses: int
+    prompt_tokens: int      # tokens prefilled by llama.cpp
+    generated_tokens: int   # tokens decoded by llama.cpp
+    served_tokens: int      # output tokens delivered to clients (cached answers included)
+
+    __slots__ = tuple(__annotations__)
 
     def __init__(self) -> None:
         for name in TALLY_FIELDS:
             setattr(self, name, 0)
         self.wait_s = 0.0
 
+    def values(self) -> tuple[float, ...]:
+        """Every counter, in :data:`TALLY_FIELDS` order."""
+        return _TALLY_VALUES(self)  # type: ignore[no-any-return, unused-ignore]
+
     def as_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in TALLY_FIELDS}
+        return dict(zip(TALLY_FIELDS, _TALLY_VALUES(self)))
+
+    def since(self, earlier: tuple[float, ...]) -> dict[str, float]:
+        """Each counter's increase since *earlier* (a :meth:`values` reading), by name."""
+        return dict(zip(TALLY_FIELDS, map(sub, _TALLY_VALUES(self), earlier)))
+
+
+#: The counters' names, in declaration order.
+TALLY_FIELDS: tuple[str, ...] = Tally.__slots__
+_TALLY_VALUES = attrgetter(*TALLY_FIELDS)

@@ -11,7 +11,8 @@
   ``maxReceiveCount``; SQS moves it on the next receive attempt, here at the
   expiry, which is the same moment for a queue with idle workers).
 * Optionally the backlog is bounded: a publish while ``max_depth`` messages
-  are visible is rejected (back-pressure to the gateway).
+  are visible is rejected (back-pressure to the gateway; the publisher,
+  ``workers.Orchestrator.offer``, checks it, and redeliveries are exempt).
 * Completion of any processing of a message deletes it; later completions of
   copies still in flight are counted as duplicates.
 
@@ -21,12 +22,13 @@ are skipped when reached, so every operation is O(1) amortised.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from heapq import heappush
 from typing import Callable
 
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.metrics import Counter, Level, Tally
+from inferlab.pipeline.metrics import Level, Tally
 
 VISIBLE, IN_FLIGHT, DONE, DEAD = 0, 1, 2, 3
 
@@ -57,7 +59,7 @@ class MessageQueue:
 
     __slots__ = ("engine", "tally", "visible", "depth", "in_flight",
                  "visibility_timeout_s", "max_receives", "max_depth",
-                 "_since_sum", "_deadlines", "_checker_due", "on_visible", "on_dead", "on_check",
+                 "_deadlines", "_checker_due", "on_visible", "on_check",
                  "dead_letters", "_check")
 
     def __init__(self, engine: Engine, tally: Tally, *,
@@ -65,51 +67,40 @@ class MessageQueue:
         self.engine = engine
         self.tally = tally
         self.visible: deque[Message] = deque()
-        self.depth = Level(engine.now)      # visible messages (the backlog)
-        self.in_flight = Counter(engine.now)  # received, not yet deleted or expired
+        self.depth = Level()                # visible messages (the backlog)
+        self.in_flight = Level()            # received, not yet deleted or expired
         self.visibility_timeout_s = visibility_timeout_s
         self.max_receives = max_receives
         self.max_depth = max_depth
-        self._since_sum = 0.0               # sum of visible_since over visible messages
         # Received messages in receive order, so in deadline order (one timeout
         # for all).  A message is received again only after its entry has
         # expired and left, so each in-flight message has exactly one entry;
         # entries of messages deleted since are skipped when reached.
         self._deadlines: deque[Message] = deque()
         self._checker_due = False
+        #: Called with the clock when expired receives made messages visible again (the workers pull).
         self.on_visible: Callable[[float], None] = lambda now: None
-        self.on_dead: Callable[[Message, float], None] = lambda msg, now: None
         #: Called with the clock before deadlines are checked (the workers settle deferred deletes).
         self.on_check: Callable[[float], None] = lambda now: None
         self.dead_letters = 0
         self._check = self._check_deadlines
 
     # -- publishing -------------------------------------------------------
-    def publish(self, msg: Message, now: float) -> bool:
-        """Make *msg* visible; False (rejected) if the backlog is at max depth."""
-        if self.max_depth is not None and self.depth.value >= self.max_depth:
-            return False
-        self._make_visible(msg, now)
-        return True
-
-    def _make_visible(self, msg: Message, now: float) -> None:
+    def publish(self, msg: Message, now: float) -> None:
+        """Make *msg* visible at the back of the backlog (the publisher enforces ``max_depth``)."""
         msg.state = VISIBLE
         msg.visible_since = now
-        self._since_sum += now
         self.visible.append(msg)
         depth = self.depth  # Level.add, inlined (hot path)
-        depth.area += depth.value * (now - depth.last)
-        depth.last = now
         depth.value += 1
+        depth.anchor -= now
         self.tally.queue_entries += 1
 
     def _leave_visible(self, msg: Message, now: float) -> None:
         since = msg.visible_since
-        self._since_sum -= since
         depth = self.depth
-        depth.area += depth.value * (now - depth.last)
-        depth.last = now
         depth.value -= 1
+        depth.anchor += now
         self.tally.wait_s += now - since
 
     # -- consuming --------------------------------------------------------
@@ -164,9 +155,6 @@ class MessageQueue:
         msg.state = DONE
         return True
 
-    def has_visible(self) -> bool:
-        return self.depth.value > 0
-
     # -- visibility timeouts ---------------------------------------------
     def _check_deadlines(self, _: object) -> None:
         """Expire every in-flight receive whose visibility timeout has passed."""
@@ -187,10 +175,9 @@ class MessageQueue:
                 msg.state = DEAD
                 self.dead_letters += 1
                 self.tally.dead_lettered += 1
-                self.on_dead(msg, now)
             else:
                 self.tally.redeliveries += 1
-                self._make_visible(msg, now)
+                self.publish(msg, now)  # redelivered: max depth does not apply
                 woke = True
         if deadlines:
             eng = self.engine
@@ -201,5 +188,5 @@ class MessageQueue:
             self.on_visible(now)
 
     def waiting_partial_s(self, now: float) -> float:
-        """Seconds already waited by the messages visible right now."""
-        return self.depth.value * now - self._since_sum
+        """Seconds already waited by the messages visible right now (O(backlog): for summaries, not per request)."""
+        return math.fsum([now - msg.visible_since for msg in self.visible if msg.state == VISIBLE])

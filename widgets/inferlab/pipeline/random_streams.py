@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import random
-import statistics
+from collections.abc import Callable
 
 #: The named sources; each gets its own stream.
 STREAM_NAMES = (
@@ -128,6 +128,8 @@ _LAST_CELL = QUANTILE_POINTS - 1  # cells 1 .. N-2 are interpolated, 0 and N-1 a
 @functools.lru_cache(maxsize=1)
 def _normal_quantiles() -> tuple[float, ...]:
     """Standard normal quantiles at i / QUANTILE_POINTS, i = 1 .. QUANTILE_POINTS - 1."""
+    import statistics  # on first use: --ideal runs draw no token counts
+
     inv = statistics.NormalDist().inv_cdf
     return tuple(inv(i / QUANTILE_POINTS) for i in range(1, QUANTILE_POINTS))
 
@@ -167,7 +169,7 @@ class TokenCount:
     are looked up directly, with the same results as interpolating.
     """
 
-    __slots__ = ("mean", "cv", "cap", "_mu", "_sigma", "_random", "_table", "_inv", "_cells")
+    __slots__ = ("mean", "cv", "cap", "_sigma", "_random", "_table", "_inv", "_cells")
 
     def __init__(self, mean: float, cv: float, cap: int, rng: random.Random) -> None:
         self.mean = mean
@@ -175,9 +177,13 @@ class TokenCount:
         self.cap = cap
         sigma2 = math.log1p(cv * cv)
         self._sigma = sigma = math.sqrt(sigma2)
-        self._mu = mu = math.log(mean) - sigma2 / 2.0
+        mu = math.log(mean) - sigma2 / 2.0
         self._random = rng.random
-        self._inv = statistics.NormalDist(mu, sigma).inv_cdf if sigma > 0 else None
+        self._inv: Callable[[float], float] | None = None
+        if sigma > 0:
+            import statistics  # see _normal_quantiles
+
+            self._inv = statistics.NormalDist(mu, sigma).inv_cdf
         self._table, self._cells = _lognormal_tables(mu, sigma, cap) if sigma > 0 else ((), ())
 
     def sample(self) -> int:
@@ -196,8 +202,10 @@ class TokenCount:
             lo = table[i]
             x = lo + (table[i + 1] - lo) * (u - i)
         else:  # the extreme tails: exact
+            inv = self._inv
+            assert inv is not None  # at() runs only with sigma > 0 (see sample)
             p = u / QUANTILE_POINTS
-            x = math.exp(self._inv(p if p > 0.0 else 1e-300))
+            x = math.exp(inv(p if p > 0.0 else 1e-300))
         k = int(x + 0.5)
         if k < 1:
             return 1

@@ -18,7 +18,7 @@ import dataclasses
 import functools
 from typing import Any
 
-from inferlab.llamacpp import calculator
+from inferlab.inputs import InputError
 from inferlab.pipeline.config import Config
 from inferlab.pipeline.inference import per_slot_speeds
 
@@ -40,7 +40,7 @@ EXACT_SLOTS = 64
 
 
 def resolve_speeds(cfg: Config) -> Speeds:
-    """Prefill/decode speeds for *cfg* (``ValueError`` for an unknown model, quant or hardware)."""
+    """Prefill/decode speeds for *cfg* (InputError if the calculator has no usable speed for them)."""
     if cfg.model is None:
         return Speeds(cfg.prefill_tps, cfg.decode_tps, per_slot_speeds(cfg.decode_tps, cfg.batch_overhead),
                       "plain")
@@ -53,20 +53,21 @@ def resolve_speeds(cfg: Config) -> Speeds:
 def _calculator_speeds(model: str, quant: str, hardware: str, slots: int,
                        overhead: float) -> tuple[float, float, tuple[float, ...]]:
     """(prefill tokens/s, decode tokens/s, per-slot table) from the calculator; cached for sweeps."""
-    calc = calculator
+    from inferlab.llamacpp import calculator as calc  # imported on first use: --ideal and plain runs never need it
+
     has_gpu = any(h["name"] == hardware and h["gpu"] is not None for h in calc.list_hardware())
     # A serving llama-server offloads every layer when there is a GPU (-ngl 99).
-    names = {"model": model, "quant": quant, "hardware": hardware, "gpu_layers": 999 if has_gpu else 0}
+    names: dict[str, Any] = {"model": model, "quant": quant, "hardware": hardware, "gpu_layers": 999 if has_gpu else 0}
     report = calc.memory_report(**names)
     if not report["fits"]:  # the calculator gives no speed for a configuration that cannot load
-        raise ValueError(f"model: {model!r} {quant} on {hardware!r} {report['fits_reason']}")
+        raise InputError("model", model, "a model, quant and hardware that fit in memory",
+                         reason=f"with quant {quant} on {hardware} does not load ({report['fits_reason']})")
     prefill = float(report["prefill_tokens_per_s"])
     decode = float(report["decode_tokens_per_s"])
     if not prefill > 0 or not decode > 0:
-        raise ValueError(
-            f"model: {model!r} with quant {quant!r} on {hardware!r} has no usable speed "
-            f"(prefill {prefill!r}, decode {decode!r} tokens/s); expected positive rates"
-        )
+        raise InputError("model", model, "a model, quant and hardware with positive calculator speeds",
+                         reason=f"with quant {quant} on {hardware} has no usable speed "
+                                f"(prefill {prefill!r}, decode {decode!r} tokens/s)")
     fn = getattr(calc, "batched_decode_tokens_per_s", None)
     if fn is None:
         return prefill, decode, tuple(per_slot_speeds(decode, overhead))

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from inferlab.pipeline.config import Config, FIELDS, make_config
-from inferlab.pipeline.simulation import Simulation, check_seconds
+from inferlab.inputs import InputError
+from inferlab.pipeline.config import PARAMS, Config, check_seconds, make_config
+from inferlab.pipeline.simulation import Simulation
 
 #: Most points one sweep may have.
 MAX_POINTS = 256
@@ -30,13 +31,12 @@ def sweep(config: Mapping[str, Any] | Config | None, field: str, values: Iterabl
     point has the config's event budget; a point that runs out says
     ``"truncated": True``.
     """
-    if field not in FIELDS:
-        make_config({field: None})  # raises the "unknown field" error
+    PARAMS.get(field)  # an unknown field is an InputError listing the known ones
     values = list(values)
     if not 1 <= len(values) <= MAX_POINTS:
-        raise ValueError(f"values: {len(values)} points is not allowed; expected 1 to {MAX_POINTS}")
+        raise InputError("values", len(values), f"1 to {MAX_POINTS} points", reason="points are not allowed")
     duration_s = check_seconds("duration", duration_s)
-    warmup_s = check_seconds("warmup", warmup_s, low_inclusive=True)
+    warmup_s = check_seconds("warmup", warmup_s)
     base = make_config(config)
     rows = []
     for value in values:

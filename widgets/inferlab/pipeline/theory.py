@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import math
 
+from inferlab.inputs import InputError, check_int, check_number
 
-def _check(arrival_rate: float, service_rate: float, servers: int) -> float:
-    if not arrival_rate >= 0:
-        raise ValueError(f"arrival_rate: {arrival_rate!r} is not allowed; expected a number >= 0")
-    if not service_rate > 0:
-        raise ValueError(f"service_rate: {service_rate!r} is not allowed; expected a number > 0")
-    if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
-        raise ValueError(f"servers: {servers!r} is not allowed; expected an integer >= 1")
+
+def _check(arrival_rate: float, service_rate: float, servers: int) -> tuple[float, float, int, float]:
+    """(arrival rate, service rate, servers, load rho) checked; InputError for a bad input or a queue
+    that would grow without bound."""
+    arrival_rate = check_number("arrival_rate", arrival_rate, low=0, hint=" (1/s)")
+    service_rate = check_number("service_rate", service_rate, low=0, low_open=True, hint=" (1/s)")
+    servers = check_int("servers", servers, low=1)
     load = arrival_rate / (servers * service_rate)
     if load >= 1:
-        raise ValueError(f"load: {load!r} is not allowed; expected below 1 (the queue would grow without bound)")
-    return load
+        raise InputError("load", load, "below 1 (at or above 1 the queue grows without bound)")
+    return arrival_rate, service_rate, servers, load
 
 
 def erlang_c(servers: int, offered: float) -> float:
@@ -39,7 +40,7 @@ def erlang_c(servers: int, offered: float) -> float:
 
 def mmc_mean_wait(arrival_rate: float, service_rate: float, servers: int) -> float:
     """Mean time in queue (before service) of M/M/c: C(c, a) / (c mu - lambda)."""
-    _check(arrival_rate, service_rate, servers)
+    arrival_rate, service_rate, servers, _ = _check(arrival_rate, service_rate, servers)
     return erlang_c(servers, arrival_rate / service_rate) / (servers * service_rate - arrival_rate)
 
 
@@ -49,22 +50,15 @@ def mg1_mean_wait(arrival_rate: float, mean_service: float, service_scv: float) 
     *service_scv* is the squared coefficient of variation of the service time
     (0 for deterministic, 1 for exponential).
     """
-    load = _check(arrival_rate, 1.0 / mean_service, 1)
+    mean_service = check_number("mean_service", mean_service, low=0, low_open=True, hint=" (s)")
+    service_scv = check_number("service_scv", service_scv, low=0)
+    load = _check(arrival_rate, 1.0 / mean_service, 1)[3]
     return load * mean_service * (1.0 + service_scv) / (2.0 * (1.0 - load))
 
 
 def md1_mean_wait(arrival_rate: float, service_time: float) -> float:
     """Mean wait in M/D/1: rho D / (2 (1 - rho))."""
     return mg1_mean_wait(arrival_rate, service_time, 0.0)
-
-
-def mdc_mean_wait_approx(arrival_rate: float, service_time: float, servers: int) -> float:
-    """M/D/c mean wait, approximated as half the M/M/c wait (exact for c = 1).
-
-    The Cosmetatos correction refines this; it is only used for labels, never
-    in the fidelity tests.
-    """
-    return 0.5 * mmc_mean_wait(arrival_rate, 1.0 / service_time, servers)
 
 
 def littles_law_gap(mean_number: float, arrival_rate: float, mean_time: float) -> float:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from inferlab.inputs import Param, Params
+from inferlab.pipeline.metrics import HistogramSnapshot, LatencyHistogram
 from inferlab.pipeline.status import describe
 from inferlab.ui import html, svg
 from inferlab.ui.widget import Action, Animated, Chart, Metric, Preset, Table, View
@@ -22,6 +23,8 @@ from inferlab.units import count_text, ms_text, percent_text, rate_text
 
 #: Seconds of simulated time the displayed percentiles and rates cover.
 WINDOW_S = 5.0
+#: The latency histogram before any answer.
+NO_ANSWERS = LatencyHistogram().snapshot()
 #: Seconds of simulated time the chart shows.
 CHART_S = 60.0
 #: Simulated seconds per step of the warm-up.
@@ -122,7 +125,7 @@ class PipelineWidget(Animated):
 
         self.sim = Simulation(sim_config(self.values), seed=self.values["seed"])
         self.intervals: deque[dict[str, Any]] = deque()
-        self.snapshots: deque[tuple[float, dict[int, int], int]] = deque()
+        self.snapshots: deque[tuple[float, HistogramSnapshot]] = deque()
         self.points: deque[tuple[float, float | None, float | None, float]] = deque()
         self.announce_at: float | None = None
         self.announce_what = ""
@@ -154,8 +157,7 @@ class PipelineWidget(Animated):
         self.intervals.append(interval)
         while self.intervals and self.intervals[0]["t"] <= now - WINDOW_S:
             self.intervals.popleft()
-        hist = self.sim.latency
-        self.snapshots.append((now, dict(hist.counts), hist.count))
+        self.snapshots.append((now, self.sim.latency.snapshot()))
         while len(self.snapshots) > 1 and self.snapshots[1][0] <= now - WINDOW_S:
             self.snapshots.popleft()
         p50, p99 = self._window_quantiles()
@@ -165,14 +167,7 @@ class PipelineWidget(Animated):
 
     def _window_quantiles(self) -> tuple[float | None, float | None]:
         """p50 and p99 latency (ms) of the requests completed in the last WINDOW_S seconds."""
-        from inferlab.pipeline.metrics import LatencyHistogram
-
-        hist = self.sim.latency
-        _, old_counts, old_count = self.snapshots[0] if len(self.snapshots) > 1 else (0.0, {}, 0)
-        window = LatencyHistogram()
-        window.counts.update({b: c - old_counts.get(b, 0) for b, c in hist.counts.items() if c - old_counts.get(b, 0) > 0})
-        window.count = hist.count - old_count
-        window.low, window.high = 0.0, math.inf
+        window = self.sim.latency.since(self.snapshots[0][1] if len(self.snapshots) > 1 else NO_ANSWERS)
         if window.count == 0:
             return None, None
         return window.quantile(0.50), window.quantile(0.99)

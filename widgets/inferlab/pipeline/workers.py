@@ -1,4 +1,4 @@
-"""The orchestrator worker pool: what one worker does with one message.
+"""The orchestrator worker pool: the life of a request from the queue to the database.
 
 An idle worker receives the oldest visible message, then
 
@@ -18,6 +18,11 @@ An idle worker receives the oldest visible message, then
 The worker is busy from the receive to the end of the database write.
 Scaling down lets busy workers finish; they just do not pull again.
 
+In ``--ideal`` mode (``serve=True``) every stage but the pool is instant and
+lossless, so the workers are the c servers of an M/M/c or M/D/c queue: a
+worker holds each message for its drawn ``service_s`` and then finishes it
+(no crash, cache, llama.cpp or database in between).
+
 Deferred write completions.  A completion (the write is done: the worker is
 free, the message deleted, the answer counted) is known in advance, and while
 there is no backlog nothing can observe it before the next arrival, visibility
@@ -30,6 +35,11 @@ the engine's return).  When a backlog forms, the freed workers must pull from
 it at their own times, so the pending entries become events then.  The
 results are those of one event per completion (the event budget just goes
 further).  ``DEFER = False`` turns this off, for the tests that compare.
+
+These methods run for every request, so they are written for CPython's
+speed: state read into locals, counters updated inline
+(``level.value += 1; level.anchor -= now``, see ``metrics.Level``), handlers
+bound once.
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.inference import Inference
-from inferlab.pipeline.metrics import Counter, Tally
+from inferlab.pipeline.metrics import Level, Tally
 from inferlab.pipeline.pubsub import Message, MessageQueue
 
 
@@ -49,15 +59,15 @@ class Orchestrator:
     """N workers pulling from *queue*; answers are recorded as the database write ends."""
 
     __slots__ = ("engine", "tally", "queue", "cache", "inference", "database", "rng", "workers",
-                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies", "_submit",
-                 "_finish_event", "pending", "_settle", "_defer")
+                 "failure_prob", "cache_enabled", "cache_latency_s", "busy", "latencies", "pending",
+                 "_work", "_submit", "_finish_event", "_served_event", "_heap", "_counter", "_defer")
 
     #: Keep write completions out of the event agenda while there is no backlog (see the module docstring).
     DEFER = True
 
     def __init__(self, engine: Engine, tally: Tally, queue: MessageQueue, cache: ResponseCache,
                  inference: Inference, database: Database, rng: random.Random, *, workers: int,
-                 failure_prob: float, cache_enabled: bool, cache_latency_s: float) -> None:
+                 failure_prob: float, cache_enabled: bool, cache_latency_s: float, serve: bool = False) -> None:
         self.engine = engine
         self.tally = tally
         self.queue = queue
@@ -69,23 +79,28 @@ class Orchestrator:
         self.failure_prob = failure_prob
         self.cache_enabled = cache_enabled
         self.cache_latency_s = cache_latency_s
-        self.busy = Counter(engine.now)
+        self.busy = Level()
         self.latencies: list[float] = []       # ms, client send to answer, appended per completion
-        self._finish_event = self._on_written
-        self._submit = inference.submit  # bound once: called for every message
         #: Deferred completions: a heap of (time, tie-break, message).
         self.pending: list[tuple[float, int, Message]] = []
+        # Bound once: each is called or scheduled for every message.
+        self._work = self._serve if serve else self._process
+        self._submit = inference.submit
+        self._finish_event = self._on_written
+        self._served_event = self._on_served
+        self._heap = engine.heap
+        self._counter = engine.counter
         self._defer = self.DEFER
-        self._settle = self.settle  # hotpath.FullPath puts its fused equivalent here
         inference.on_done = self._on_inference_done
         queue.on_visible = self.pull
-        queue.on_check = self._settle_hook
-        engine.settle_hooks.append(self._settle_hook)
+        queue.on_check = self.settle
+        engine.settle_hooks.append(self.settle)
 
     def record_to(self, latencies: list[float]) -> None:
         """Append each answer's latency (ms, client send to database write done) to *latencies*."""
         self.latencies = latencies
 
+    # -- taking messages --------------------------------------------------------------
     def offer(self, msg: Message, now: float) -> bool:
         """Publish *msg* arriving at *now*; False if the queue rejected it.
 
@@ -94,19 +109,23 @@ class Orchestrator:
         """
         pending = self.pending
         if pending and pending[0][0] <= now:
-            self._settle(now)
+            self.settle(now)
         busy = self.busy
-        if busy.value < self.workers and self.queue.depth.value == 0:
-            self.queue.publish_received(msg, now)
+        queue = self.queue
+        if busy.value < self.workers and queue.depth.value == 0:
+            queue.publish_received(msg, now)
             busy.value += 1
             busy.anchor -= now
             self.tally.received += 1
-            self._process(msg, now)
+            self._work(msg, now)
             return True
-        accepted = self.queue.publish(msg, now)
+        max_depth = queue.max_depth
+        if max_depth is not None and queue.depth.value >= max_depth:
+            return False  # the backlog is full: back-pressure to the gateway
+        queue.publish(msg, now)
         if pending:
             self._undefer()  # a backlog formed
-        return accepted
+        return True
 
     def pull(self, now: float) -> None:
         """Idle workers receive visible messages until one side runs out."""
@@ -114,21 +133,34 @@ class Orchestrator:
         pending = self.pending
         if pending:
             if pending[0][0] <= now:
-                self._settle(now)
+                self.settle(now)
             if queue.depth.value > 0:
                 self._undefer()  # a backlog formed (a redelivery)
         busy = self.busy
-        tally = self.tally
-        while busy.value < self.workers and queue.depth.value > 0:
+        depth = queue.depth
+        work = self._work
+        while depth.value > 0 and busy.value < self.workers:
             msg = queue.receive(now)
             if msg is None:  # pragma: no cover - depth > 0 guarantees a visible message
                 break
             busy.value += 1
             busy.anchor -= now
-            tally.received += 1
-            self._process(msg, now)
+            self.tally.received += 1
+            work(msg, now)
+
+    # -- working on one -------------------------------------------------------------------
+    def _serve(self, msg: Message, now: float) -> None:
+        """--ideal: hold *msg* for its service time, then finish it (see the module docstring)."""
+        heappush(self._heap, (now + msg.service_s, 1, next(self._counter), self._served_event, msg))
+
+    def _on_served(self, msg: Message) -> None:
+        now = self.engine.now
+        self.tally.generated_tokens += msg.output_tokens
+        # --ideal writes nothing, so no completion is ever deferred: nothing to settle first.
+        self._complete(msg, now)
 
     def _process(self, msg: Message, now: float) -> None:
+        """Steps 1 to 3 of the module docstring for *msg*, received at *now*."""
         if self.failure_prob > 0.0 and self.rng.random() < self.failure_prob:
             self.busy.add(now, -1)
             self.tally.worker_crashes += 1
@@ -172,12 +204,12 @@ class Orchestrator:
 
     def _book(self, done: float, msg: Message) -> None:
         """The write of *msg* completes at *done*: defer that while there is no backlog, else schedule it."""
-        eng = self.engine
         if self._defer and self.queue.depth.value == 0:
-            heappush(self.pending, (done, next(eng.counter), msg))
+            heappush(self.pending, (done, next(self._counter), msg))
         else:
-            heappush(eng.heap, (done, 1, next(eng.counter), self._finish_event, msg))
+            heappush(self._heap, (done, 1, next(self._counter), self._finish_event, msg))
 
+    # -- finishing ------------------------------------------------------------------------
     def settle(self, now: float) -> None:
         """Apply the deferred completions due by *now*, in time order, each at its own time."""
         pending = self.pending
@@ -185,13 +217,9 @@ class Orchestrator:
             done, _, msg = heappop(pending)
             self._complete(msg, done)
 
-    def _settle_hook(self, now: float) -> None:
-        self._settle(now)
-
     def _undefer(self) -> None:
         """A backlog formed: each deferred completion becomes an event, to pull from it at its own time."""
-        eng = self.engine
-        heap = eng.heap
+        heap = self._heap
         event = self._finish_event
         for done, seq, msg in self.pending:
             heappush(heap, (done, 1, seq, event, msg))
@@ -204,21 +232,22 @@ class Orchestrator:
         """The result is stored: delete the message (first completion answers the client)."""
         pending = self.pending
         if pending and pending[0][0] <= now:
-            self._settle(now)  # earlier completions first
+            self.settle(now)  # earlier completions first
         self._complete(msg, now)
 
     def _complete(self, msg: Message, now: float) -> None:
-        tally = self.tally
         busy = self.busy
         busy.value -= 1
         busy.anchor += now
-        if self.queue.delete(msg, now):
+        queue = self.queue
+        tally = self.tally
+        if queue.delete(msg, now):
             tally.completed += 1
             tally.served_tokens += msg.output_tokens
             self.latencies.append((now - msg.t_arrival) * 1000.0)
         else:
             tally.duplicates += 1
-        if self.queue.depth.value > 0:
+        if queue.depth.value > 0:
             self.pull(now)
 
     def set_workers(self, workers: int) -> None:
