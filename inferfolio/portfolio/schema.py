@@ -116,7 +116,7 @@ class Str(Field):
 
 def Url() -> Str:  # noqa: N802 - reads like a type in schemas
     """An absolute http(s) URL or a mailto: link."""
-    return Str(pattern=r"(https?://[^\s/]+\.[^\s]+|mailto:[^\s@]+@[^\s@]+)", expected_text="an absolute URL (https://...) or mailto:")
+    return Str(pattern=r"(https?://[^\s/\"'<>]+\.[^\s\"'<>]+|mailto:[^\s@\"'<>]+@[^\s@\"'<>]+)", expected_text="an absolute URL (https://...) or mailto:")
 
 
 def Email() -> Str:  # noqa: N802
