@@ -35,7 +35,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from markupsafe import Markup
 
-from . import csp, search_sections
+from . import a11y, csp, search_sections
 from .config import PortfolioConfig
 from .escaping import add_noopener, escape_page_meta, plain_text
 from .feed import FeedEntry, FeedInfo, atom_feed
@@ -186,14 +186,16 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return {"url": site_url + path, "width": WIDTH, "height": HEIGHT, "alt": f"{title}: {description}"}
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        if self.config.enabled and page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
+        if not self.config.enabled:
+            return html
+        if page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
             self.post_html[page.file.src_uri] = html
-        return html
+        return a11y.focusable_tables(html)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:
             return output
-        output = add_noopener(output, config.site_url or "")
+        output = a11y.label_post_navigation(add_noopener(output, config.site_url or ""))
         if page.meta.get("template") in RESUME_TEMPLATES:
             title = plain_text(page.meta.get("title") or page.title or config.site_name)
             self.search_pages[page.url] = search_sections.sections(output, page.url, title)

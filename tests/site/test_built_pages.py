@@ -64,7 +64,7 @@ def test_home_page_radar_has_svg_title_description_and_table(built_site: Path) -
     svg = re.search(r'<svg class="if-radar".*?</svg>', html, re.S)
     assert svg, "no radar SVG"
     assert 'role="img"' in svg.group(0) and "<title" in svg.group(0) and "<desc" in svg.group(0)
-    table = re.search(r'<div class="if-visually-hidden"><table>.*?</table>', html, re.S)
+    table = re.search(r'<div class="if-visually-hidden"><table class="if-radar-table">.*?</table>', html, re.S)
     assert table
     for axis in RESUME["radar"]:
         assert f"<th scope=\"row\">{esc(axis['skill'])}</th><td>{axis['level']}</td>" in table.group(0)

@@ -1,0 +1,33 @@
+"""Shared browser fixtures: one headless Chromium per session, and the list of built pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+#: Viewports: a laptop and the narrowest and widest common phones.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE_WIDTHS = (320, 360, 390, 414)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every built page as a path under the site root ('' is the home page), 404 included."""
+    pages = []
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        pages.append(rel.removesuffix("index.html"))
+    return pages
