@@ -13,6 +13,7 @@ import functools
 import gzip
 import http.server
 import os
+import re
 import socketserver
 import subprocess
 import sys
