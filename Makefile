@@ -28,8 +28,9 @@ $(STAMP): pyproject.toml widgets/pyproject.toml package.json package-lock.json t
 		--dest $(PYODIDE_WHEELS) -r tests/pyodide/requirements.txt
 	touch $@
 
+# The dev server checks the port before building and shows build errors in the browser.
 serve: install
-	$(BIN)/mkdocs serve --strict --dev-addr localhost:$(PORT)
+	$(BIN)/python -m inferfolio.portfolio.devserver --strict --dev-addr localhost:$(PORT)
 
 build: install
 	$(BIN)/mkdocs build --strict --site-dir site
