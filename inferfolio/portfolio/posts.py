@@ -84,6 +84,11 @@ def read_post(source: Path, display_name: str, schema: Record) -> dict[str, Any]
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SchemaError(display_name, [Problem(0, "", f"is not UTF-8 text: {exc}")]) from None
+    return parse_post(text, display_name, schema)
+
+
+def parse_post(text: str, display_name: str, schema: Record) -> dict[str, Any]:
+    """Validate the text of a post (front matter and body); return the metadata or raise :class:`SchemaError`."""
     problems = xml_problems(text, "text")
     if problems:
         raise SchemaError(display_name, problems)
