@@ -40,7 +40,7 @@ test: install
 
 # Quick loop while editing: no browser, no Pyodide.
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not slow" --ignore=tests/pyodide
+	INFERLAB_FUZZ_SCALE=0.05 $(BIN)/python -m pytest -m "not browser and not slow" --ignore=tests/pyodide
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -132,8 +132,8 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve_directory(directory: Path, host_headers: bool = False, port: int = 0) -> tuple[_Server, str]:
-    """Start a background HTTP server for *directory*; return it and its base URL.
+def serve_directory(directory: Path, port: int = 0, host_headers: bool = False) -> tuple[_Server, str]:
+    """Start a background HTTP server for *directory* (on *port*, 0 = any free one); return it and its base URL.
 
     With *host_headers*, responses carry the headers of ``directory/_headers``.
     """

@@ -3,8 +3,8 @@
 Everything is served from the site's own origin under ``assets/widgets/``:
 
 * ``boot.js`` (the only script on every page, ~1 KB) and ``widgets.css``;
-* ``widgets.js``, ``worker.js``, ``pipeline.js``, ``quant.js`` — fetched only
-  by pages that have a widget;
+* ``widgets.js`` (the two generic drivers), ``client.js`` and ``worker.js`` —
+  fetched only by pages that have a widget;
 * ``pyodide/`` — the runtime files of the pinned npm package, fetched only
   when a widget goes live;
 * ``inferlab-<version>-py3-none-any.whl`` — the core, built from source.
@@ -65,4 +65,41 @@ def runtime_files(config: MkDocsConfig, assets_dir: str, web_dir: Path, pyodide_
               for name in PYODIDE_FILES]
     files.append(File.generated(config, f"{assets_dir}/pyodide/pyodide-lock.json", content=trimmed_lockfile(pyodide_dir)))
     files.append(File.generated(config, f"{assets_dir}/{wheel.name}", abs_src_path=str(wheel)))
+    return files
+
+
+def integrity(data: bytes) -> str:
+    """The Subresource Integrity value of *data* (``sha256-<base64>``)."""
+    import base64
+
+    return "sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+def compressed_size(data: bytes, cache_dir: Path) -> int:
+    """Bytes *data* takes gzip-compressed (what a compressing static host sends), cached by content hash."""
+    import gzip
+
+    if data[:2] == b"\x1f\x8b":  # already gzip (the snapshot)
+        return len(data)
+    key = hashlib.sha256(data).hexdigest()[:24]
+    memo = cache_dir / "gzip-sizes" / key
+    if memo.is_file():
+        return int(memo.read_text())
+    size = len(gzip.compress(data, compresslevel=6))
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text(str(size))
+    return size
+
+
+def manifest_entries(files: dict[str, bytes], cache_dir: Path) -> dict[str, dict[str, object]]:
+    """``{name: {integrity, size, gzip_size}}`` for the runtime files the worker fetches (see worker.js)."""
+    return {name: {"integrity": integrity(data), "size": len(data), "gzip_size": compressed_size(data, cache_dir)}
+            for name, data in sorted(files.items())}
+
+
+def fetched_runtime(pyodide_dir: Path, wheel: Path) -> dict[str, bytes]:
+    """The runtime files the worker fetches with an integrity check, by name (the snapshot is added later)."""
+    files = {name: (pyodide_dir / name).read_bytes() for name in ("pyodide.asm.wasm", "python_stdlib.zip")}
+    files["pyodide-lock.json"] = trimmed_lockfile(pyodide_dir).encode("utf-8")
+    files[wheel.name] = wheel.read_bytes()
     return files

@@ -16,7 +16,6 @@ they always agree on what is a block.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,65 +87,82 @@ def _dedent(line: str, indent: str) -> str:
     return line[len(indent):] if line.startswith(indent) else line.lstrip()
 
 
-def options_from_block(block: Block) -> dict[str, Any]:
-    """Validate *block*'s body against its widget's schema; return typed options.
+@dataclass(frozen=True)
+class Number:
+    """A prose number ``{{ widget.metric name=value }}``: 0-based line, the span within it, the call."""
 
-    Raises ``inferlab.widgets.OptionError`` (a ValueError) whose ``line`` is
-    1-based within the body.
+    line: int
+    start: int
+    end: int
+    call: str
+
+
+_NUMBER = re.compile(r"\{\{\s*(?P<call>[^{}]*?)\s*\}\}")
+
+
+def find_numbers(lines: Sequence[str]) -> list[Number]:
+    """The prose numbers in *lines*, outside fenced blocks and inline code spans."""
+    found: list[Number] = []
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if fence:
+            close = _closing_fence(lines, i + 1, fence["fence"], fence["indent"])
+            i = (close if close is not None else len(lines) - 1) + 1
+            continue
+        for m in _NUMBER.finditer(lines[i]):
+            if lines[i][:m.start()].count("`") % 2 == 0:  # not inside `code`
+                found.append(Number(i, m.start(), m.end(), m["call"]))
+        i += 1
+    return found
+
+
+def instance_keys(blocks: Sequence[Block]) -> list[str]:
+    """Each block's key on its page: the widget's name for the first of its kind, then ``name-2``, ``name-3``...
+
+    The key prefixes the widget's settings in the URL (``?quant.ctx=8192``,
+    ``?quant-2.ctx=8192``), so old links keep reaching the first widget of a
+    kind, and it makes the element id (``ifw-quant-2``).
     """
-    from inferlab.widgets import parse_block, validate_options
-
-    return validate_options(block.name, parse_block(block.body))
+    seen: dict[str, int] = {}
+    keys = []
+    for block in blocks:
+        seen[block.name] = seen.get(block.name, 0) + 1
+        n = seen[block.name]
+        keys.append(block.name if n == 1 else f"{block.name}-{n}")
+    return keys
 
 
 @functools.lru_cache(maxsize=64)
-def _render_template(name: str, options_json: str) -> str:
-    from inferlab.widgets import render_widget
+def _render(name: str, body: str, key: str, attrs: tuple[tuple[str, str], ...]) -> str:
+    from inferlab.ui import render_widget
 
-    return render_widget(name, json.loads(options_json), widget_id="__IFW_ID__")
+    return render_widget(name, body, widget_id=f"ifw-{key}", key=key, attrs=dict(attrs))
 
 
-def render_block(block: Block, widget_id: str, attrs: dict[str, str] | None = None) -> str:
-    """The widget's pre-rendered HTML for *block* (cached by widget and options).
+def render_block(block: Block, key: str, attrs: dict[str, str] | None = None) -> str:
+    """The widget's pre-rendered HTML for *block* with instance *key* (cached, so checking then rendering costs one).
 
-    The core computes the starting state (numbers, SVG, status line); *attrs*
-    are extra attributes for the root element (runtime locations).
+    Raises ``inferlab.inputs.InputError`` whose ``line`` is 1-based within the
+    body: the line of the bad option, or of the option the core rejected.
     """
-    options = options_from_block(block)
+    from inferlab.inputs import InputError
+
     try:
-        html = _render_template(block.name, json.dumps(options, sort_keys=True))
-    except ValueError as err:
-        if getattr(err, "line", None):
-            raise
-        raise _located(err, block) from None
-    html = html.replace("__IFW_ID__", widget_id)
-    if attrs:
-        extra = "".join(f' {k}="{_attr(v)}"' for k, v in sorted(attrs.items()))
-        html = html.replace(" data-widget=", extra + " data-widget=", 1)
-    return html
+        return _render(block.name, block.body, key, tuple(sorted((attrs or {}).items())))
+    except InputError as err:
+        if err.line is None:
+            raise err.at(line=_line_of(err.field, block)) from None
+        raise
 
 
-class WidgetValueError(ValueError):
-    """A value the core rejected while pre-rendering; ``line`` is 1-based in the body, or None."""
+def _line_of(field: str, block: Block) -> int | None:
+    """The body line (1-based) that sets *field*, if one does."""
+    from inferlab.inputs import parse_lines
 
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-def _located(err: ValueError, block: Block) -> WidgetValueError:
-    """Point the core's ``ValueError("field: ...")`` at the block line that set that field."""
-    from inferlab.widgets import parse_block
-
-    field = str(err).split(":", 1)[0].strip()
-    line = next((n for n, name, _ in parse_block(block.body) if name == field), None)
-    return WidgetValueError(f"widget {block.name}: {err}", line)
+    return next((n for n, name, _ in parse_lines(block.body) if name == field), None)
 
 
 def clear_render_cache() -> None:
-    """Forget rendered widgets (the core may have changed between builds)."""
-    _render_template.cache_clear()
-
-
-def _attr(value: str) -> str:
-    return str(value).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    """Forget rendered widgets and prose numbers (the core may have changed between builds)."""
+    _render.cache_clear()

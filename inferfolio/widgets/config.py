@@ -13,7 +13,7 @@ class WidgetsConfig(Config):
 
     # Where things come from
     core_dir = opt.Type(str, default="widgets")                  # the core's distribution (pyproject + inferlab/)
-    web_dir = opt.Type(str, default="widgets/web")               # worker.js, widgets.js, one module per widget, CSS
+    web_dir = opt.Type(str, default="widgets/web")               # boot, drivers, client, worker, CSS
     pyodide_dir = opt.Type(str, default="node_modules/pyodide")  # the pinned npm package (npm ci)
     cache_dir = opt.Type(str, default=".cache/inferlab-wheels")  # built wheels and snapshots, by content hash
 

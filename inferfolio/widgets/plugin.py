@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from mkdocs.structure.pages import Page
 from inferfolio.widgets import assets, snapshot, validate
 from inferfolio.widgets.blocks import clear_render_cache
 from inferfolio.widgets.config import WidgetsConfig
+from inferfolio.widgets.markdown import root_attrs
 from inferfolio.widgets.wheel import build_core_wheel, source_hash
 
 log = logging.getLogger("mkdocs.plugins.inferfolio.widgets")
@@ -52,6 +54,8 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
         self.has_extension = EXTENSION in config.markdown_extensions
         if self.has_extension:
             mdx = config.mdx_configs.setdefault(EXTENSION, {})
+            mdx.pop("manifest", None)
+            mdx.pop("live_bytes", None)
             mdx.update(build=self.build, wheel=self.wheel_name,
                        snapshot=snapshot.SITE_NAME if self.config.snapshot else "")
         base = self.config.assets_dir.strip("/")
@@ -73,6 +77,8 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
         base = self.config.assets_dir.strip("/")
         for file in assets.runtime_files(config, base, self.web_dir, self.pyodide_dir, wheel):
             files.append(file)
+        self.runtime_bytes = assets.fetched_runtime(self.pyodide_dir, wheel)
+        self.manifest: dict[str, dict[str, object]] | None = None
         self.snapshot_job = None
         if self.config.snapshot:
             try:
@@ -85,21 +91,44 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment | None:
         # The snapshot is made while the pages render; it must exist before files are copied.
-        if self.config.enabled and self.snapshot_job is not None:
-            try:
-                self.snapshot_job.wait()
-            except RuntimeError as err:
-                raise PluginError(f"inferfolio/widgets: {err}") from None
-            if self.snapshot_job.figures:
-                log.info("inferfolio/widgets: made the Pyodide snapshot (%s)", self.snapshot_job.figures)
+        if self.config.enabled:
+            self._wait_for_snapshot()
         return None
+
+    def _wait_for_snapshot(self) -> None:
+        if self.snapshot_job is None:
+            return
+        try:
+            self.snapshot_job.wait()
+        except RuntimeError as err:
+            raise PluginError(f"inferfolio/widgets: {err}") from None
+        if self.snapshot_job.figures:
+            log.info("inferfolio/widgets: made the Pyodide snapshot (%s)", self.snapshot_job.figures)
+            self.snapshot_job.figures = {}
+
+    def _runtime_manifest(self) -> dict[str, dict[str, object]]:
+        """Hash and size of every file the worker fetches (the first page with a widget waits for the snapshot)."""
+        if self.manifest is None:
+            files = dict(self.runtime_bytes)
+            if self.snapshot_job is not None:
+                self._wait_for_snapshot()
+                files[snapshot.SITE_NAME.rsplit("/", 1)[-1]] = self.snapshot_job.path.read_bytes()
+            self.manifest = assets.manifest_entries(files, self.cache_dir)
+        return self.manifest
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
             return None
         source = page.file.content_string if page.file.abs_src_path or page.file.generated_by else markdown
         path = _display_path(page, self.root)
-        count = validate.check_source(source, path)
+        if self.has_extension and "widget" in source:
+            mdx = config.mdx_configs[EXTENSION]
+            if "manifest" not in mdx:
+                manifest = self._runtime_manifest()
+                mdx["manifest"] = json.dumps({k: {"integrity": v["integrity"], "size": v["size"]}
+                                              for k, v in manifest.items()}, separators=(",", ":"))
+                mdx["live_bytes"] = str(sum(int(str(v["gzip_size"])) for v in manifest.values()))
+        count = validate.check_source(source, path, root_attrs(config.mdx_configs.get(EXTENSION, {})))
         if count:
             if not self.has_extension:
                 raise PluginError(f"{path}: has {count} widget block(s) but markdown_extensions lacks {EXTENSION}")

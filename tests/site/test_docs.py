@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from inferlab.widgets import describe, widget_names
+from inferlab.ui.docs import updated
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("widget", widget_names())
-def test_widgets_readme_lists_every_option_with_its_default(widget: str) -> None:
+def test_widgets_readme_reference_is_generated_from_the_declarations() -> None:
     text = (ROOT / "widgets" / "README.md").read_text(encoding="utf-8")
-    section = text.split(f"### `{widget}`", 1)[1].split("###", 1)[0]
-    for option in describe(widget):
-        row = next((line for line in section.splitlines() if line.startswith(f"| `{option['name']}` |")), None)
-        assert row is not None, f"{widget}.{option['name']} is not documented"
-        default = ("on" if option["default"] else "off") if option["kind"] == "bool" else str(option["default"])
-        assert row.rstrip(" |").endswith(default), row
+    assert updated(text) == text, "widgets/README.md is stale: run `python -m inferlab.ui.docs widgets/README.md`"
 
 
 def test_readme_names_the_two_commands_and_every_make_target() -> None:

@@ -18,6 +18,7 @@ from inferfolio.widgets import snapshot
 from inferfolio.widgets.wheel import build_core_wheel, source_hash
 
 POST = "posts/llama-cpp-optimization-parameters.md"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _break(project: Path, old: str, new: str) -> int:
@@ -30,23 +31,44 @@ def _break(project: Path, old: str, new: str) -> int:
     return number + 1
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("quant: ", "quant: Q9", "widget quant: option 'quant': 'Q9' is not allowed; allowed: F32, F16,"),
-    ("ctx: ", "context: 8192", "widget quant: unknown option 'context'; allowed: model, params_b,"),
-    ("ctx: ", "ctx: 200000", "widget quant: ctx: 200000; allowed: an integer 1..8192"),
-    ("```widget quant", "```widget gauge", "widget 'gauge' is not allowed; allowed: pipeline, quant"),
+    ("quant: ", "quant: Q9", "widget quant: quant: 'Q9' is not allowed; allowed: F32, F16,"),
+    ("ctx: ", "context: 8192", "widget quant: context: 'context' is not a known option; allowed: model, params_b,"),
+    ("ctx: ", "ctx: 200000", "widget quant: ctx: 200000 is not allowed; allowed: an integer from 1 to 8192"),
+    ("```widget quant", "```widget gauge", "widget gauge: widget: 'gauge' is not a known widget; allowed: "),
 ])
-def test_bad_widget_block_fails_the_build_with_file_and_line(site_copy: Path, old: str, new: str, message: str) -> None:
-    line = _break(site_copy, old, new)
-    result = run_mkdocs_build(site_copy / "site", site_copy / "mkdocs.yml")
+def test_bad_widget_block_names_file_line_field_value_and_allowed(old: str, new: str, message: str) -> None:
+    from mkdocs.exceptions import PluginError
+
+    from inferfolio.widgets.validate import check_source
+
+    source = (ROOT / POST).read_text(encoding="utf-8")
+    lines = source.splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith(old))
+    lines[number] = new
+    with pytest.raises(PluginError) as info:
+        check_source("\n".join(lines), POST, {})
+    assert f"{POST}:{number + 1}: {message}" in str(info.value)
+
+
+def test_a_bad_block_fails_a_real_build_with_file_and_line(tmp_path: Path) -> None:
+    """One real MkDocs build of a minimal site (the error path through the plugin and Markdown)."""
+    site = tmp_path / "mini"
+    (site / "docs").mkdir(parents=True)
+    (site / "docs" / "index.md").write_text("# Mini\n\n```widget quant\nctx: 4096\nquant: Q9\n```\n", encoding="utf-8")
+    (site / "mkdocs.yml").write_text(
+        "site_name: Mini\ntheme:\n  name: material\nplugins:\n  - inferfolio/widgets:\n"
+        f"      core_dir: {ROOT / 'widgets'}\n      web_dir: {ROOT / 'widgets' / 'web'}\n"
+        f"      pyodide_dir: {ROOT / 'node_modules' / 'pyodide'}\n      cache_dir: {ROOT / '.cache' / 'inferlab-wheels'}\n"
+        "      snapshot: false\nmarkdown_extensions:\n  - inferfolio.widgets.markdown\n", encoding="utf-8")
+    result = run_mkdocs_build(site / "site", site / "mkdocs.yml")
     assert result.returncode != 0
-    assert f"{POST}:{line}: {message}" in result.stderr, result.stderr[-3000:]
+    assert "docs/index.md:5: widget quant: quant: 'Q9' is not allowed" in result.stderr, result.stderr[-3000:]
 
 
 def test_built_site_ships_the_runtime(built_site: Path) -> None:
     assets = built_site / "assets" / "widgets"
-    for name in ("boot.js", "widgets.js", "worker.js", "pipeline.js", "quant.js", "widgets.css",
+    for name in ("boot.js", "widgets.js", "client.js", "worker.js", "widgets.css",
                  "pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.wasm",
                  "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json"):
         assert (assets / name).is_file(), name
@@ -77,7 +99,7 @@ def test_wheel_is_valid_cached_and_contains_the_widget_layer(tmp_path: Path) -> 
     assert (name, py, abi, platform) == ("inferlab", "py3", "none", "any")
     with zipfile.ZipFile(first) as wheel:
         names = wheel.namelist()
-    assert "inferlab/widgets/session.py" in names and f"inferlab-{version}.dist-info/METADATA" in names
+    assert "inferlab/ui/session.py" in names and f"inferlab-{version}.dist-info/METADATA" in names
 
 
 # ---------------------------------------------------------------- the Pyodide start-up snapshot

@@ -7,15 +7,15 @@ library only.
 The public surface, re-exported here:
 
 * the llama.cpp quantization / memory / speed calculator
-  (:mod:`inferlab.calculator`): ``quant_report``, ``memory_report``,
-  ``kv_cache_report``, ``compare_quants``, ``batched_decode_tokens_per_s``,
-  ``list_models``, ``list_quants``, ``list_hardware``;
+  (:mod:`inferlab.llamacpp.calculator`): ``quant_report``, ``memory_report``,
+  ``speed_report``, ``speed_model``, ``kv_cache_report``, ``compare_quants``,
+  ``batched_decode_tokens_per_s``, ``list_models``, ``list_quants``, ``list_hardware``;
 * the pipeline simulator (:mod:`inferlab.pipeline`): ``Simulation``,
   ``sweep``, ``Config``, ``make_config``, ``CONTROL_FIELDS`` and the queueing
   formulas ``mmc_mean_wait``, ``md1_mean_wait``, ``mg1_mean_wait``.
 
 Names are imported on first use (PEP 562), so ``import inferlab`` stays cheap
-for the browser worker, which only needs :mod:`inferlab.widgets`.
+for the browser worker, which only needs :mod:`inferlab.ui`.
 """
 
 from __future__ import annotations
@@ -29,18 +29,20 @@ _EXPORTS = {
     "CONTROL_FIELDS": "inferlab.pipeline",
     "Config": "inferlab.pipeline",
     "Simulation": "inferlab.pipeline",
-    "batched_decode_tokens_per_s": "inferlab.calculator",
-    "compare_quants": "inferlab.calculator",
-    "kv_cache_report": "inferlab.calculator",
-    "list_hardware": "inferlab.calculator",
-    "list_models": "inferlab.calculator",
-    "list_quants": "inferlab.calculator",
+    "batched_decode_tokens_per_s": "inferlab.llamacpp.calculator",
+    "compare_quants": "inferlab.llamacpp.calculator",
+    "kv_cache_report": "inferlab.llamacpp.calculator",
+    "list_hardware": "inferlab.llamacpp.calculator",
+    "list_models": "inferlab.llamacpp.calculator",
+    "list_quants": "inferlab.llamacpp.calculator",
     "make_config": "inferlab.pipeline",
     "md1_mean_wait": "inferlab.pipeline",
-    "memory_report": "inferlab.calculator",
+    "memory_report": "inferlab.llamacpp.calculator",
     "mg1_mean_wait": "inferlab.pipeline",
     "mmc_mean_wait": "inferlab.pipeline",
-    "quant_report": "inferlab.calculator",
+    "quant_report": "inferlab.llamacpp.calculator",
+    "speed_model": "inferlab.llamacpp.calculator",
+    "speed_report": "inferlab.llamacpp.calculator",
     "sweep": "inferlab.pipeline",
 }
 

@@ -3,18 +3,58 @@
 // when the page names one, and boots Python from scratch otherwise.
 //
 // One ready-promise (runtime loaded, wheel unpacked, session module imported)
-// is awaited by every call.  Messages: {type: "call", id, fn, payload} ->
-// {id, ok, result | error}; progress: {type: "progress", pct, text}.  The
-// core is reached through pyimport; user values travel only as a JSON string
-// argument, never as Python source.
+// is awaited by every call.  Messages: {type: "call", id, verb, payload} ->
+// {id, ok, result | error}; progress: {type: "progress", loaded, total, text}.
+// The core is reached through pyimport; user values travel only as a JSON
+// string argument, never as Python source.
+//
+// Integrity: the build records the SHA-256 of every runtime file, the wheel
+// and the snapshot (data-manifest); every fetch of one of them carries that
+// hash as its Subresource Integrity, so a changed byte fails the load instead
+// of running.  The same wrapper counts bytes for the progress bar.
 
 let ready = null;
 let pyodide = null;
 /** How Python started ("snapshot" or "scratch") and how long it took, for stats(). */
 const started = { from: null, ms: null };
 
-function progress(pct, text) {
-  self.postMessage({ type: "progress", pct, text });
+function progress(loaded, total, text) {
+  self.postMessage({ type: "progress", loaded, total, text });
+}
+
+/** fetch() with each manifest file's integrity, counting the bytes of the response bodies. */
+function instrumentFetch(manifest) {
+  const plain = self.fetch.bind(self);
+  const total = Object.values(manifest).reduce((sum, f) => sum + (f.size || 0), 0);
+  let loaded = 0;
+  const entryFor = (url) => {
+    const path = new URL(url, self.location.href).pathname;
+    const name = Object.keys(manifest).find((key) => path.endsWith(`/${key}`));
+    return name ? manifest[name] : null;
+  };
+  const counted = (response) => {
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        loaded += value.byteLength;
+        progress(Math.min(loaded, total), total, "downloading");
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  self.fetch = async (input, init = {}) => {
+    const url = typeof input === "string" ? input : input.url;
+    const entry = entryFor(url);
+    if (!entry || (init.method && init.method !== "GET")) return plain(input, init);
+    const response = await plain(input, { ...init, integrity: entry.integrity });
+    return response.ok ? counted(response) : response;
+  };
+  return { total };
 }
 
 const RUNTIME_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"];
@@ -38,7 +78,7 @@ function wasmFailure() {
   });
 }
 
-/** The build-time memory snapshot, gunzipped as it arrives; rejects when it cannot be read. */
+/** The build-time memory snapshot, gunzipped as it arrives; rejects when it cannot be read or its hash is wrong. */
 async function fetchSnapshot(url) {
   if (typeof DecompressionStream !== "function") throw new Error("this browser cannot gunzip a stream");
   const response = await fetch(url);
@@ -78,24 +118,23 @@ async function startPython(loadPyodide, base, snapshot) {
   return booted;
 }
 
-async function boot({ pyodide: base, wheel, snapshot }) {
+async function boot({ pyodide: base, wheel, snapshot, manifest }) {
   const t0 = performance.now();
-  progress(5, "downloading the Python runtime…");
+  const { total } = instrumentFetch(manifest || {});
+  progress(0, total, "downloading the Python runtime…");
   await checkRuntime(base);
   const { loadPyodide } = await import(`${base}pyodide.mjs`);
   pyodide = await startPython(loadPyodide, base, snapshot);
-  progress(75, "loading the model core…");
   const response = await fetch(wheel);
   if (!response.ok) throw new Error(`the model core did not load (${response.status})`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
-  progress(90, "starting the model…");
-  const session = pyodide.pyimport("inferlab.widgets.session");
+  const session = pyodide.pyimport("inferlab.ui.session");
   const handle = session.handle.copy();
   session.destroy();
   started.ms = Math.round(performance.now() - t0);
-  progress(100, "ready");
+  progress(total, total, "ready");
   return handle;
 }
 
@@ -104,11 +143,17 @@ function stats() {
   return { wasm_memory_bytes: memory, started_from: started.from, start_ms: started.ms };
 }
 
+/** The last line of a Python traceback ("InputError: field: ..."), without Pyodide's debugging hint. */
+function errorText(err) {
+  const lines = String(err?.message || err).trim().split("\n").filter((l) => l && !l.includes("pyodide.setDebug"));
+  return (lines.pop() || "unknown error").replace(/^inferlab\.inputs\.InputError: |^InputError: /, "");
+}
+
 self.onmessage = async (ev) => {
-  const { type, id, fn, payload } = ev.data || {};
+  const { type, id, verb, payload } = ev.data || {};
   if (type !== "call") return;
   try {
-    if (fn === "init") {
+    if (verb === "init") {
       ready ??= boot(payload);
       await ready;
       self.postMessage({ id, ok: true, result: null });
@@ -116,16 +161,13 @@ self.onmessage = async (ev) => {
     }
     if (!ready) throw new Error("the worker was not initialised");
     const handle = await ready;
-    if (fn === "stats") {
+    if (verb === "stats") {
       self.postMessage({ id, ok: true, result: stats() });
       return;
     }
-    const text = handle(fn, JSON.stringify(payload ?? {}));
+    const text = handle(verb, JSON.stringify(payload ?? {}));
     self.postMessage({ id, ok: true, result: JSON.parse(text) });
   } catch (err) {
-    // A Python traceback ends with "Type: message"; Pyodide may append a debugging hint.
-    const lines = String(err?.message || err).trim().split("\n").filter((l) => l && !l.includes("pyodide.setDebug"));
-    const message = lines.pop() || "unknown error";
-    self.postMessage({ id, ok: false, error: message });
+    self.postMessage({ id, ok: false, error: errorText(err) });
   }
 };

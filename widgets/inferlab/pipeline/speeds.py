@@ -1,7 +1,7 @@
 """Where the inference speeds come from: the quantization calculator or plain rates.
 
 With ``model``, ``quant`` and ``hardware`` named, prefill and single-slot
-decode speeds (tokens/s) come from ``inferlab.calculator.memory_report`` --
+decode speeds (tokens/s) come from ``inferlab.llamacpp.calculator.memory_report`` --
 the same numbers the calculator widget shows -- so switching Q8_0 to Q4_K_M
 moves the simulated latency.  Otherwise the config's ``prefill_tps`` and
 ``decode_tps`` are used as given.
@@ -18,6 +18,7 @@ import dataclasses
 import functools
 from typing import Any
 
+from inferlab.llamacpp import calculator
 from inferlab.pipeline.config import Config
 from inferlab.pipeline.inference import per_slot_speeds
 
@@ -30,19 +31,6 @@ class Speeds:
     decode_tps: float           # tokens/s of one slot decoding alone
     per_slot: list[float]       # per-slot tokens/s with n slots decoding, n = 0..MAX_SLOTS
     source: str                 # "plain" or "calculator: <model> <quant> <hardware>"
-
-
-def _calculator() -> Any:
-    try:
-        from inferlab import calculator  # lazy: the calculator is optional for the simulator
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("inferlab.calculator",):
-            raise
-        raise ValueError(
-            "model: naming a model/quant/hardware needs the quantization calculator "
-            "(inferlab.calculator), which is not available; give prefill_tps and decode_tps instead"
-        ) from None
-    return calculator
 
 
 #: Slot counts up to this get an exact calculator call each; above it the
@@ -65,11 +53,13 @@ def resolve_speeds(cfg: Config) -> Speeds:
 def _calculator_speeds(model: str, quant: str, hardware: str, slots: int,
                        overhead: float) -> tuple[float, float, tuple[float, ...]]:
     """(prefill tokens/s, decode tokens/s, per-slot table) from the calculator; cached for sweeps."""
-    calc = _calculator()
+    calc = calculator
     has_gpu = any(h["name"] == hardware and h["gpu"] is not None for h in calc.list_hardware())
     # A serving llama-server offloads every layer when there is a GPU (-ngl 99).
     names = {"model": model, "quant": quant, "hardware": hardware, "gpu_layers": 999 if has_gpu else 0}
     report = calc.memory_report(**names)
+    if not report["fits"]:  # the calculator gives no speed for a configuration that cannot load
+        raise ValueError(f"model: {model!r} {quant} on {hardware!r} {report['fits_reason']}")
     prefill = float(report["prefill_tokens_per_s"])
     decode = float(report["decode_tokens_per_s"])
     if not prefill > 0 or not decode > 0:

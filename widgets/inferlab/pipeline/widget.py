@@ -1,0 +1,328 @@
+"""The ``pipeline`` widget: the orchestration pipeline, simulated while the reader watches.
+
+The page's pre-render runs the seeded simulation for ``warmup_s`` simulated
+seconds; the live widget starts the same run and keeps advancing it by the
+real time that passed, so it continues from what the static page showed.
+Percentiles and rates cover a sliding window of :data:`WINDOW_S` seconds
+(one 0.1 s interval holds too few requests for a meaningful p99).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from inferlab.inputs import Param, Params
+from inferlab.pipeline.status import describe
+from inferlab.ui import html, svg
+from inferlab.ui.widget import Action, Animated, Chart, Metric, Preset, Table, View
+from inferlab.units import count_text, ms_text, percent_text, rate_text
+
+#: Seconds of simulated time the displayed percentiles and rates cover.
+WINDOW_S = 5.0
+#: Seconds of simulated time the chart shows.
+CHART_S = 60.0
+#: Simulated seconds per step of the warm-up.
+WARMUP_STEP_S = 0.5
+#: Largest step one advance() takes (a long pause is not replayed).
+MAX_DT_S = 1.0
+#: Seconds after a change before the outcome is announced to screen readers.
+ANNOUNCE_AFTER_S = 4.0
+
+NODES = (
+    ("gateway", "API gateway"), ("queue", "Work queue (SQS)"), ("workers", "Orchestrator pool"),
+    ("cache", "Redis cache"), ("inference", "llama.cpp servers"), ("database", "Database"),
+)
+
+
+def _models() -> list[str]:
+    from inferlab.llamacpp.calculator import list_models
+
+    return [m["name"] for m in list_models()]
+
+
+def _labels(kind: str) -> dict[str, str]:
+    from inferlab.llamacpp import calculator
+
+    rows = calculator.list_models() if kind == "model" else calculator.list_hardware()
+    return {r["name"]: r["display_name"] for r in rows}
+
+
+def _quants() -> list[str]:
+    from inferlab.llamacpp.calculator import list_quants
+
+    return [q["name"] for q in list_quants()]
+
+
+def _hardware() -> list[str]:
+    from inferlab.llamacpp.calculator import list_hardware
+
+    return [h["name"] for h in list_hardware()]
+
+
+PARAMS = Params([
+    Param("workers", "int", 32, "Workers", unit="orchestrator processes", low=1, high=256, control="range"),
+    Param("arrival_rate", "float", 20.0, "Arrival rate", unit="requests/s", low=0.5, high=200, step=0.5,
+          control="range"),
+    Param("cache", "bool", True, "Cache (Redis response cache)"),
+    Param("model", "choice", "llama-3-8b", "Model", choices=_models, labels=lambda: _labels("model")),
+    Param("quant", "choice", "Q4_K_M", "Quantization", choices=_quants),
+    Param("hardware", "choice", "rtx-4090", "Hardware", choices=_hardware, labels=lambda: _labels("hardware")),
+    Param("replicas", "int", 4, "llama.cpp servers", low=1, high=64, control="range"),
+    Param("slots", "int", 16, "Slots per server (-np)", low=1, high=256, control="range"),
+    Param("spike", "float", 3.0, "Load spike size", unit="× arrival rate", low=1.5, high=20, step=0.5),
+    Param("spike_s", "float", 10.0, "Load spike length", unit="s", low=1, high=120, step=1),
+    Param("spike_at", "float", 30.0, "Scheduled spike", unit="s into the run", low=0, high=600, step=1,
+          optional=True, none_means="no scheduled spike",
+          help="the pre-rendered run fires one spike here, so the page opens on a queue that builds and drains"),
+    Param("warmup_s", "float", 60.0, "Pre-rendered run length", unit="s", low=5, high=600, step=1),
+    Param("seed", "int", 1, "Random seed", low=0, high=2**31 - 1),
+])
+
+
+def sim_config(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated widget inputs -> the simulator's config mapping."""
+    return {
+        "workers": values["workers"], "arrival_rate": values["arrival_rate"], "cache_enabled": values["cache"],
+        "model": values["model"], "quant": values["quant"], "hardware": values["hardware"],
+        "replicas": values["replicas"], "slots": values["slots"],
+        "spike_multiplier": values["spike"], "spike_duration_s": values["spike_s"], "spike_at_s": values["spike_at"],
+    }
+
+
+_CONTROL_FIELDS = {"workers": "workers", "arrival_rate": "arrival_rate", "cache": "cache_enabled",
+                   "model": "model", "quant": "quant", "hardware": "hardware", "slots": "slots"}
+
+
+class PipelineWidget(Animated):
+    """Requests through a gateway, a work queue, orchestrator workers, a cache, llama.cpp and a database."""
+
+    name = "pipeline"
+    title = "LLM orchestration pipeline, simulated"
+    summary = "A discrete-event simulation of an LLM request pipeline after warmup_s simulated seconds."
+    params = PARAMS
+    controls = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "replicas", "slots")
+    live = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "slots")
+    actions = (Action("spike", "Load spike", "{spike:g}× the arrival rate for {spike_s:g} s"),)
+    metrics = (
+        Metric("latency_p50", "p50 latency", "ms"),
+        Metric("latency_p99", "p99 latency", "ms"),
+        Metric("queue_depth", "Queue depth", "integer"),
+        Metric("throughput_tokens", "Throughput", "tok/s"),
+        Metric("throughput_requests", "Requests done", "req/s"),
+        Metric("cache_hit", "Cache hit rate", "percent"),
+    )
+    charts = (Chart("timeline", f"Percentiles over a sliding {WINDOW_S:g}-second window; simulated time on the x axis."),)
+    presets = (Preset("Near saturation", {"arrival_rate": 60.0}),)
+
+    def start(self) -> None:
+        from inferlab.pipeline.simulation import Simulation
+
+        self.sim = Simulation(sim_config(self.values), seed=self.values["seed"])
+        self.intervals: deque[dict[str, Any]] = deque()
+        self.snapshots: deque[tuple[float, dict[int, int], int]] = deque()
+        self.points: deque[tuple[float, float | None, float | None, float]] = deque()
+        self.announce_at: float | None = None
+        self.announce_what = ""
+        for _ in range(max(1, round(self.values["warmup_s"] / WARMUP_STEP_S))):
+            self._step(WARMUP_STEP_S)
+
+    def clock(self) -> float:
+        return float(self.intervals[-1]["t"])
+
+    def advance(self, dt: float) -> None:
+        self._step(min(float(dt), MAX_DT_S))
+
+    def control(self, changes: Mapping[str, Any]) -> None:
+        self.sim.set_controls(**{_CONTROL_FIELDS[k]: v for k, v in changes.items()})
+        label = self.params[next(iter(changes))].label.split(" (")[0]
+        self._announce(f"After the change ({label})")
+
+    def act(self, name: str) -> None:
+        self.sim.fire_spike(multiplier=self.values["spike"], duration_s=self.values["spike_s"])
+        self._announce("During the load spike")
+
+    def _announce(self, what: str) -> None:
+        self.announce_at = self.sim.engine.now + ANNOUNCE_AFTER_S
+        self.announce_what = what
+
+    def _step(self, dt: float) -> None:
+        interval = self.sim.advance(dt)
+        now = interval["t"]
+        self.intervals.append(interval)
+        while self.intervals and self.intervals[0]["t"] <= now - WINDOW_S:
+            self.intervals.popleft()
+        hist = self.sim.latency
+        self.snapshots.append((now, dict(hist.counts), hist.count))
+        while len(self.snapshots) > 1 and self.snapshots[1][0] <= now - WINDOW_S:
+            self.snapshots.popleft()
+        p50, p99 = self._window_quantiles()
+        self.points.append((now, p50, p99, interval["queue_depth"]))
+        while self.points and self.points[0][0] < now - CHART_S:
+            self.points.popleft()
+
+    def _window_quantiles(self) -> tuple[float | None, float | None]:
+        """p50 and p99 latency (ms) of the requests completed in the last WINDOW_S seconds."""
+        from inferlab.pipeline.metrics import LatencyHistogram
+
+        hist = self.sim.latency
+        _, old_counts, old_count = self.snapshots[0] if len(self.snapshots) > 1 else (0.0, {}, 0)
+        window = LatencyHistogram()
+        window.counts.update({b: c - old_counts.get(b, 0) for b, c in hist.counts.items() if c - old_counts.get(b, 0) > 0})
+        window.count = hist.count - old_count
+        window.low, window.high = 0.0, math.inf
+        if window.count == 0:
+            return None, None
+        return window.quantile(0.50), window.quantile(0.99)
+
+    def _window_rates(self) -> dict[str, float | None]:
+        span = sum(i["dt"] for i in self.intervals)
+        if span <= 0:
+            return {"tokens": None, "requests": None, "hit": None}
+        tokens = sum((i["tokens_per_s"] or 0.0) * i["dt"] for i in self.intervals)
+        done = sum(i["completed"] for i in self.intervals)
+        hits = sum(i["stages"]["cache"]["hits"] for i in self.intervals)
+        misses = sum(i["stages"]["cache"]["misses"] for i in self.intervals)
+        return {"tokens": tokens / span, "requests": done / span,
+                "hit": hits / (hits + misses) if hits + misses else None}
+
+    def view(self) -> View:
+        last = self.intervals[-1]
+        p50, p99 = self._window_quantiles()
+        rates = self._window_rates()
+        cache_on = self.values["cache"]
+        result = {"t": last["t"], "latency_p50": p50, "latency_p99": p99, "queue_depth": last["queue_depth"],
+                  "throughput_tokens": rates["tokens"], "throughput_requests": rates["requests"],
+                  "cache_hit": rates["hit"] if cache_on else None, "capacity_rps": last.get("capacity_rps")}
+        # The status line quotes p99 over the same window as the p99 metric box.
+        status = describe({**self.sim.status_window, "p99_ms": p99}) if self.sim.status_window else last["status"]
+        announce = None
+        if self.announce_at is not None and last["t"] >= self.announce_at:
+            announce = (f"{self.announce_what}: p99 latency {ms_text(p99)}, queue depth {last['queue_depth']:,}, "
+                        f"{rate_text(rates['tokens'], 'tokens per second')}. {status}")
+            self.announce_at = None
+        pts = list(self.points)
+        return View(
+            result=result, status=status, level=_status_level(last), announce=announce,
+            binds={**_nodes(last, rates, self.sim.status_window or {}), **_flows(last, rates, cache_on)},
+            charts={"timeline": self._chart(pts)},
+            tables={"timeline": Table(["t_s", "latency_p50_ms", "latency_p99_ms", "queue_depth"],
+                                      [list(p) for p in pts])},
+        )
+
+    def _chart(self, pts: list[tuple[float, float | None, float | None, float]]) -> str:
+        """Latency (p50, p99) and queue depth over the last CHART_S seconds, as SVG."""
+        t1 = pts[-1][0] if pts else CHART_S
+        t0 = max(0.0, t1 - CHART_S)
+        p50 = svg.Series("p50 latency", [(t, v / 1000.0) for t, v, _, _ in pts if v is not None], "ifw-c1")
+        p99 = svg.Series("p99 latency", [(t, v / 1000.0) for t, _, v, _ in pts if v is not None], "ifw-c2")
+        queue = svg.Series("queue depth", [(t, float(q)) for t, _, _, q in pts], "ifw-c3", area=True)
+        last = pts[-1] if pts else (0.0, None, None, 0)
+        desc = (f"Over the last {t1 - t0:.0f} s: p50 latency now {ms_text(last[1])}, p99 {ms_text(last[2])}, "
+                f"queue depth {last[3]:,}.")
+        return svg.time_chart([("Latency (s)", [p50, p99]), ("Queue depth (messages)", [queue])],
+                              title="Latency and queue depth over time", desc=desc, x0=t0, x1=max(t1, t0 + 1.0))
+
+    def extra_html(self, view: View, widget_id: str) -> str:
+        """The pipeline diagram: each stage with its live state; edges animate with traffic."""
+        binds = view.binds
+
+        def node(key: str, name: str) -> str:
+            b = binds[f"node-{key}"]
+            return (f'<div class="ifw-node" data-bind="node-{key}" data-level="{html.attr(b["attrs"]["data-level"])}" '
+                    f'data-bottleneck="{b["attrs"]["data-bottleneck"]}">'
+                    f'<span class="ifw-node__name">{html.text(name)}</span>'
+                    f'<span class="ifw-node__text" data-bind="node-{key}-text">{html.text(binds[f"node-{key}-text"]["text"])}'
+                    f"</span></div>")
+
+        def edge(key: str) -> str:
+            b = binds[f"flow-{key}"]
+            return (f'<div class="ifw-edge" data-bind="flow-{key}" data-active="{b["attrs"]["data-active"]}" '
+                    f'style="--ifw-flow: {b["vars"]["ifw-flow"]}" aria-hidden="true"></div>')
+
+        names = dict(NODES)
+        backends = "".join(f'<div class="ifw-branch">{edge(k)}{node(k, names[k])}</div>'
+                           for k in ("cache", "inference", "database"))
+        return (f'<div class="ifw-diagram" role="group" aria-label="Pipeline: API gateway, then a work queue, then the '
+                f'orchestrator worker pool, which calls the Redis cache, the llama.cpp servers and the database">'
+                f'{node("gateway", names["gateway"])}{edge("queue")}{node("queue", names["queue"])}{edge("dispatch")}'
+                f'{node("workers", names["workers"])}<div class="ifw-backends">{backends}</div></div>'
+                '<p class="ifw-legend"><span class="ifw-key" data-level="ok"></span> under 80% busy '
+                '<span class="ifw-key" data-level="busy"></span> 80% or more '
+                '<span class="ifw-key" data-level="overloaded"></span> overloaded, queue building '
+                '<span class="ifw-key" data-bottleneck="true"></span> the bottleneck (the stage that caps throughput) '
+                '· moving dashes: requests flowing, faster = more</p>')
+
+
+def _status_level(interval: dict[str, Any]) -> str:
+    text = interval["status"].lower()
+    if text.startswith(("saturated", "overloaded", "dropping", "rejecting")):
+        return "bad"
+    if interval["queue_depth"] > 0 and "spike" in text or text.startswith(("recovering", "draining", "backlog")):
+        return "warn"
+    return "ok"
+
+
+def _load_level(util: float | None, backlog: bool) -> str:
+    if util is None:
+        return "idle"
+    if util >= 0.97 and backlog:
+        return "overloaded"
+    if util >= 0.8:
+        return "busy"
+    return "ok" if util > 0 else "idle"
+
+
+#: The simulator's bottleneck stage -> the diagram node that stands for it.
+_BOTTLENECK_NODE = {"gateway": "gateway", "workers": "workers", "inference": "inference", "database": "database",
+                    "cache": "cache", "queue": "queue"}
+
+
+def _nodes(last: dict[str, Any], rates: dict[str, float | None], window: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    st = last["stages"]
+    backlog = last["queue_depth"] > 0
+    q, w, inf, db = st["queue"], st["workers"], st["inference"], st["database"]
+    slots_total = inf["slots_total"] or 0
+    dt = last["dt"] or 1.0
+    states = {
+        "gateway": ("ok", f"{count_text(st['gateway']['arrival_rate_rps'])} req/s in"),
+        "queue": ("overloaded" if q["depth"] > 2 * w["total"] else ("busy" if backlog else "ok"),
+                  f"{q['depth']:,} waiting · {q['in_flight']:,} in flight"),
+        "workers": (_load_level(w["busy"] / w["total"] if w["total"] else None, backlog), f"{w['busy']}/{w['total']} busy"),
+        "cache": (("off", "off (bypassed)") if st["cache"]["state"] != "on" else
+                  ("ok", f"hit rate {percent_text(rates['hit'])} · {st['cache']['entries']:,} keys")),
+        "inference": (_load_level(inf["slots_busy"] / slots_total if slots_total else None, inf["waiting"] > 0),
+                      f"{inf['slots_busy']}/{slots_total} slots · {count_text(rates['tokens'] or 0.0)} tok/s"),
+        "database": ("ok" if db["writes"] else "idle", f"{count_text(db['writes'] / dt)} writes/s"),
+    }
+    bottleneck = _BOTTLENECK_NODE.get(str(window.get("bottleneck") or last.get("bottleneck") or ""))
+    out: dict[str, dict[str, Any]] = {}
+    for key, (level, shown) in states.items():
+        out[f"node-{key}"] = {"attrs": {"data-level": level, "data-bottleneck": "true" if key == bottleneck else "false"}}
+        out[f"node-{key}-text"] = {"text": shown + (" · bottleneck" if key == bottleneck else "")}
+    return out
+
+
+def _flows(last: dict[str, Any], rates: dict[str, float | None], cache_on: bool) -> dict[str, dict[str, Any]]:
+    """Each animated edge: seconds per dash cycle (0 = still), faster with more traffic."""
+    def speed(rps: float | None) -> float:
+        if not rps or rps <= 0:
+            return 0.0
+        return round(max(0.25, min(3.0, 2.4 / (1.0 + math.log1p(rps)))), 2)
+
+    arriving = last["stages"]["gateway"]["arrival_rate_rps"]
+    done = rates["requests"]
+    seconds = {"in": speed(arriving), "queue": speed(arriving), "dispatch": speed(done),
+               "cache": speed(done) if cache_on else 0.0, "inference": speed(done), "database": speed(done)}
+    return {f"flow-{k}": {"attrs": {"data-active": "true" if s > 0 else "false"}, "vars": {"ifw-flow": f"{s}s"}}
+            for k, s in seconds.items()}
+
+
+def capacity_rps(values: dict[str, Any]) -> float:
+    """Requests/s the pipeline with these inputs can sustain (its bottleneck stage), per the simulator."""
+    from inferlab.pipeline.simulation import Simulation
+
+    sim = Simulation(sim_config(values), seed=values["seed"])
+    return float(sim.advance(1.0)["capacity_rps"])
