@@ -14,7 +14,7 @@ RATE = Param("rate", "float", 2.0, low=0, high=10, low_open=True, unit="req/s")
 CACHE = Param("cache", "bool", True)
 KIND = Param("kind", "choice", "a", choices=("Alpha", "beta"))
 VRAM = Param("vram_gib", "float", None, low=0, high=1024, low_open=True, optional=True, none_means="the GPU's own")
-CTX = Param("ctx", "int", 4096, low=1, high=131072, suffixes=True, unit="tokens")
+CTX = Param("ctx", "int", 4096, low=1, high=131072, suffixes="binary", unit="tokens")
 
 
 def test_one_message_format():
@@ -30,7 +30,7 @@ def test_one_message_format():
     (WORKERS, "16", 16), (WORKERS, " 16 ", 16), (WORKERS, 16.0, 16), (WORKERS, "1_6", 16),
     (RATE, "2.5", 2.5), (RATE, 10, 10.0), (CACHE, "off", False), (CACHE, "ON", True), (CACHE, True, True),
     (KIND, "alpha", "Alpha"), (KIND, "beta", "beta"), (VRAM, "", None), (VRAM, "auto", None), (VRAM, None, None),
-    (VRAM, "24", 24.0), (CTX, "8k", 8000), (CTX, "8192", 8192), (CTX, "131,072", 131072),
+    (VRAM, "24", 24.0), (CTX, "8k", 8192), (CTX, "128k", 131072), (CTX, "8192", 8192), (CTX, "131,072", 131072),
 ])
 def test_parse_text_and_typed(param, text, expected):
     assert param.parse(text) == expected

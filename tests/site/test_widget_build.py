@@ -33,7 +33,7 @@ def _break(project: Path, old: str, new: str) -> int:
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("quant: ", "quant: Q9", "widget quant: quant: 'Q9' is not allowed; allowed: F32, F16,"),
-    ("ctx: ", "context: 8192", "widget quant: context: 'context' is not a known option; allowed: model, params_b,"),
+    ("ctx: ", "context: 8192", "widget quant: context: 'context' is not a known option; allowed: model, params,"),
     ("ctx: ", "ctx: 200000", "widget quant: ctx: 200000 is not allowed; allowed: an integer from 1 to 8192"),
     ("```widget quant", "```widget gauge", "widget gauge: widget: 'gauge' is not a known widget; allowed: "),
 ])

@@ -32,8 +32,10 @@ QUOTE_CHARS = 60
 _TRUE = ("on", "true", "yes", "1")
 _FALSE = ("off", "false", "no", "0")
 _NONE = ("", "none", "null", "auto", "default")
-#: Multipliers accepted after a number where a Param allows them ("8k", "70B", "1.5M").
+#: Multipliers accepted after a number where a Param allows them ("70B", "1.5M").
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
+#: Token counts read "8k" as 8,192 and "1M" as 1,048,576, as context lengths are spoken of.
+BINARY_SUFFIXES = {"k": 2.0**10, "m": 2.0**20}
 
 
 def quote(value: Any) -> str:
@@ -99,8 +101,9 @@ class Param:
     catalogue lists are never written twice) and ``labels`` maps a choice to
     its display name.  ``optional`` admits ``None`` (written as an empty
     field, ``none`` or ``auto``), whose meaning ``none_means`` states.
-    ``suffixes`` accepts ``8k`` / ``70B`` for counts (a value kept in units
-    of ``per``, e.g. billions, reads ``70B`` as 70).  ``source`` says where
+    ``suffixes`` accepts ``70B`` / ``1.5M`` for counts (a value kept in units
+    of ``per``, e.g. billions, reads ``70B`` as 70); ``suffixes="binary"``
+    reads token counts the way context lengths are quoted (``8k`` = 8,192).  ``source`` says where
     the default (or range) comes from.  ``flag``/``aliases`` are its CLI
     spellings (default ``--name-with-dashes``); ``control`` picks the widget
     control (``range``, ``number``, ``select``, ``switch``; default by kind)
@@ -122,7 +125,7 @@ class Param:
     labels: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = field(default=None, compare=False)
     optional: bool = False
     none_means: str = ""
-    suffixes: bool = False
+    suffixes: bool | str = False
     per: float = 1.0
     flag: str | None = None
     aliases: tuple[str, ...] = ()
@@ -168,7 +171,9 @@ class Param:
                 text = what
             if self.unit:
                 text += f" ({self.unit})"
-            if self.suffixes:
+            if self.suffixes == "binary":
+                text += "; 8k = 8,192"
+            elif self.suffixes:
                 text += "; k, M, B suffixes accepted"
         if self.optional:
             text += f", or empty for {self.none_means or 'none'}"
@@ -243,8 +248,9 @@ class Param:
             return None
         text = value.replace("_", "").replace(",", "")
         scale = 1.0
-        if self.suffixes and text and text[-1].lower() in SUFFIXES:
-            scale, text = SUFFIXES[text[-1].lower()] / self.per, text[:-1]
+        table = BINARY_SUFFIXES if self.suffixes == "binary" else SUFFIXES if self.suffixes else {}
+        if text and text[-1].lower() in table:
+            scale, text = table[text[-1].lower()] / self.per, text[:-1]
         try:
             number = float(text) * scale
         except (ValueError, OverflowError):

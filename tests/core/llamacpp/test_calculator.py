@@ -106,7 +106,7 @@ BAD_INPUTS = [
     ({"bogus": 1}, "bogus", "allowed"),
     ({"model": "custom", "params": -3}, "params", "allowed"),
     ({"imatrix": "maybe"}, "imatrix", "on or off"),
-    ({"ctx": "8q"}, "ctx", "suffixes"),
+    ({"ctx": "8q"}, "ctx", "8k = 8,192"),
 ]
 
 
@@ -130,7 +130,7 @@ def test_batched_validation():
 def test_text_inputs_with_suffixes():
     # the declarations accept what a reader types: 8k tokens, 70B parameters, "on"/"off"
     r = c.memory_report(model="custom", params="70B", ctx="8k", flash_attn="off", hardware="rtx-4090", gpus=2)
-    assert r["ctx"] == 8000 and 60e9 < r["params"] < 80e9 and r["flash_attn"] is False
+    assert r["ctx"] == 8192 and 60e9 < r["params"] < 80e9 and r["flash_attn"] is False
 
 
 def test_flash_attention_changes_the_compute_buffers():

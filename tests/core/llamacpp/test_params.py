@@ -34,7 +34,7 @@ def test_defaults_follow_llama_cpp():
 
 
 @pytest.mark.parametrize("name,text,value", [
-    ("ctx", "8k", 8000), ("params", "70B", 70e9), ("depth", "32k", 32000), ("flash_attn", "ON", "on"),
+    ("ctx", "8k", 8192), ("params", "70B", 70e9), ("depth", "32k", 32768), ("flash_attn", "ON", "on"),
     ("quant", "q4_k", "Q4_K"), ("gpu_layers", "auto", None), ("hardware", "RTX-4090", "rtx-4090"),
 ])
 def test_text_forms(name, text, value):

@@ -58,3 +58,16 @@ def test_fidelity_rows_are_plottable():
         assert r["source"].startswith("https://") and r["build"] and 2023 <= r["era"] <= 2026
         assert math.isfinite(r["predicted"]) and r["predicted"] > 0
         assert r["error"] == pytest.approx((r["predicted"] - r["measured"]) / r["measured"])
+
+
+def test_the_widgets_fidelity_lines_are_the_tests_figures() -> None:
+    from inferlab.llamacpp.published import GGUF_FILES, gguf_errors
+    from inferlab.llamacpp.speed_widget import fidelity as speed_fidelity, speed_rows
+    from inferlab.llamacpp.widget import fidelity as quant_fidelity
+
+    errors = gguf_errors()
+    assert len(errors) == len(GGUF_FILES) and max(map(abs, errors)) < 0.02  # the bound test_gguf_file holds each to
+    assert f"within {max(map(abs, errors)):.2%} of {len(GGUF_FILES)} published files" in quant_fidelity()
+    rows = speed_rows()
+    assert all(abs(r["error"]) < 0.30 for r in rows)
+    assert f"within ±{max(abs(r['error']) for r in rows):.0%} of {len(rows)} published" in speed_fidelity()

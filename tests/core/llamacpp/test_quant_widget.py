@@ -22,8 +22,8 @@ CASES = [
     {"quant": "Q8_0", "ctx": 8192},
     {"model": "mistral-7b", "quant": "Q5_K_M", "gpu_layers": 20, "kv_type": "q8_0"},
     {"hardware": "ddr5-desktop", "gpu_layers": 0, "ram_gib": 32},
-    {"model": "custom", "params_b": 13, "n_layers": 40, "vram_gib": 12},
-    {"model": "custom", "params_b": "13B"},
+    {"model": "custom", "params": 13e9, "n_layers": 40, "vram_gib": 12, "hardware": "rtx-4090"},
+    {"model": "custom", "params": "13B"},
 ]
 
 

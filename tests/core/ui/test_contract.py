@@ -25,7 +25,7 @@ from inferlab.ui.widget import Animated
 
 WIDGETS = widget_names()
 #: Starting options that keep animated widgets quick in tests.
-FAST = {"pipeline": {"warmup_s": 5}}
+FAST = {"pipeline": {"warmup_s": 5}, "paged": {"n_requests": 40, "warmup": 50}}
 
 
 def _block(name: str) -> str:

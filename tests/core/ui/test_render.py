@@ -17,7 +17,7 @@ def test_the_two_platform_widgets_are_discovered() -> None:
     ("pipeline", "cache: OFF", {"cache": False}),
     ("pipeline", "workers: 1_0", {"workers": 10}),
     ("quant", "quant: q5_k_m\nctx: 8192", {"quant": "Q5_K_M", "ctx": 8192}),
-    ("quant", "ctx: 8k", {"ctx": 8000}),
+    ("quant", "ctx: 8k", {"ctx": 8192}),
     ("quant", "vram_gib: 12.5", {"vram_gib": 12.5}),
     ("quant", "vram_gib: auto", {"vram_gib": None}),
 ])
@@ -30,7 +30,7 @@ def test_valid_blocks(widget: str, text: str, expected: dict) -> None:
 
 @pytest.mark.parametrize(("widget", "text", "line", "field", "message"), [
     ("quant", "ctx: 4096\nquant: Q9", 2, "quant", "quant: 'Q9' is not allowed; allowed: F32, F16"),
-    ("quant", "colour: red", 1, "colour", "colour: 'colour' is not a known option; allowed: model, params_b"),
+    ("quant", "colour: red", 1, "colour", "colour: 'colour' is not a known option; allowed: model, params"),
     ("pipeline", "workers: 0", 1, "workers", "workers: '0' is not allowed; allowed: an integer from 1 to 256"),
     ("pipeline", "workers: 2.5", 1, "workers", "an integer from 1 to 256"),
     ("pipeline", "cache: maybe", 1, "cache", "cache: 'maybe' is not allowed; allowed: on or off"),

@@ -18,7 +18,7 @@ target samples its own, and a draft token survives while the two agree --
 acceptance p(argmax q), and again every emitted token is the target's.
 
 Under load: step times come from the llama.cpp speed model
-(:func:`inferlab.llamacpp.calculator.batched_decode_tokens_per_s`).  Both
+(:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`).  Both
 models decode a batch of sequences; the target verifies gamma+1 tokens per
 sequence in one step, so once a step is compute-bound the verification
 costs (gamma+1)x a plain step and speculation becomes a slowdown.
@@ -26,6 +26,7 @@ costs (gamma+1)x a plain step and speculation becomes a slowdown.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from typing import Any
@@ -201,19 +202,25 @@ def simulate(p: list[float], q: list[float], gamma: int, rule: str, trials: int,
 
 
 # -- under load: step times from the llama.cpp speed model -----------------------------------------------
-def step_seconds(model: str, quant: str, hardware: str, n_seqs: int, depth: int) -> float:
-    """Seconds for one decode step of *n_seqs* sequences, one token each, *depth* tokens cached.
+@functools.lru_cache(maxsize=32)
+def _speed_model(model: str, quant: str, hardware: str) -> Any:
+    from inferlab.llamacpp.calculator import speed_model
 
-    The only call into the llama.cpp speed model (public API).  When the
-    unified-batch ``step_seconds`` of the llama.cpp branch reaches main,
-    verification below becomes one call with (γ+1)-token chunks.
+    return speed_model(model=model, quant=quant, hardware=hardware)
+
+
+def step_seconds(model: str, quant: str, hardware: str, n_seqs: int, depth: int, tokens_each: int = 1) -> float:
+    """Seconds for one llama_decode step of *n_seqs* sequences at *depth* cached tokens, *tokens_each* new tokens each.
+
+    One new token per sequence is a decode step; more is a verification step
+    (every token gets its logits).  The time comes from the llama.cpp step
+    model (:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`), the same
+    one the simulator's llama-server uses.
     """
-    from inferlab.catalog.hardware import get_hardware
-    from inferlab.llamacpp.calculator import batched_decode_tokens_per_s
-
-    gpu_layers = 999 if get_hardware(hardware).gpu is not None else 0
-    return n_seqs / batched_decode_tokens_per_s(n_seqs, model=model, quant=quant, hardware=hardware,
-                                                gpu_layers=gpu_layers, ctx=depth)
+    sm = _speed_model(model, quant, hardware)
+    if tokens_each == 1:
+        return sm.step_seconds(decode_depths=[depth] * n_seqs)
+    return sm.step_seconds(prompt_chunks=[(tokens_each, depth)] * n_seqs, outputs=n_seqs * tokens_each)
 
 
 def load_point(v: dict[str, Any], batch: int, alpha: float) -> dict[str, float]:
@@ -224,9 +231,8 @@ def load_point(v: dict[str, Any], batch: int, alpha: float) -> dict[str, float]:
         draft = step_seconds(v["draft_model"], v["draft_quant"], v["hardware"], batch, depth)
     else:  # a given draft cost is a fraction of the target's step at every batch size (e.g. an n-gram lookup)
         draft = v["draft_cost"] * target
-    # verification: weights and FLOPs of batch x (γ+1) tokens, KV of `batch` sequences read once
-    fresh = step_seconds(v["model"], v["quant"], v["hardware"], batch, 0)
-    verify = step_seconds(v["model"], v["quant"], v["hardware"], batch * (gamma + 1), 0) + (target - fresh)
+    # verification: one step holding γ+1 tokens of every sequence (weights read once, (γ+1)x the FLOPs)
+    verify = step_seconds(v["model"], v["quant"], v["hardware"], batch, depth, tokens_each=gamma + 1)
     e = expected_tokens(alpha, gamma)
     return {"batch": batch, "target_step_s": target, "draft_step_s": draft, "verify_step_s": verify,
             "speedup": e * target / (gamma * draft + verify)}

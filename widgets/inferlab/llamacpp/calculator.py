@@ -180,7 +180,9 @@ def compare_quants(model: str = "llama-3-8b", ctx: int | None = 4096, kv_type: s
                    ram_gib: float | None = None, hardware: str | None = None,
                    threads: int | None = None, threads_batch: int | None = None,
                    imatrix: bool | None = None, params: float | None = None, gpus: int = 1,
-                   tensor_split=None, flash_attn: str = "auto", **custom_shape) -> list[dict]:
+                   tensor_split=None, flash_attn: str = "auto", device_memory_gib: float | None = None,
+                   device_bandwidth_gbs: float | None = None, device_tflops: float | None = None,
+                   parallel: int = 1, **custom_shape) -> list[dict]:
     """One row per llama.cpp file type, highest precision first.
 
     Row keys: ``quant``, ``bits_per_weight``, ``file_bytes``, ``total_bytes``,
@@ -189,10 +191,12 @@ def compare_quants(model: str = "llama-3-8b", ctx: int | None = 4096, kv_type: s
     fit), ``delta_ppl`` and ``perplexity`` (the cited figure with its
     provenance, or None when unpublished).
     """
-    st = resolve(model=model, quant=None, ctx=ctx, kv_type=kv_type, gpu_layers=gpu_layers, vram_gib=vram_gib,
-                 ram_gib=ram_gib, hardware=hardware, threads=threads, threads_batch=threads_batch,
-                 imatrix=imatrix, params=params, gpus=gpus, tensor_split=tensor_split, flash_attn=flash_attn,
-                 custom_shape=custom_shape)
+    st = resolve(**_config(dict(model=model, quant=None, ctx=ctx, kv_type=kv_type, gpu_layers=gpu_layers,
+                                vram_gib=vram_gib, ram_gib=ram_gib, hardware=hardware, threads=threads,
+                                threads_batch=threads_batch, imatrix=imatrix, params=params, gpus=gpus,
+                                tensor_split=tensor_split, flash_attn=flash_attn,
+                                device_memory_gib=device_memory_gib, device_bandwidth_gbs=device_bandwidth_gbs,
+                                device_tflops=device_tflops, parallel=parallel), custom_shape))
     rows = []
     for q in FILE_TYPES:
         summ = summary(st.shape, q, st.imatrix)

@@ -56,14 +56,14 @@ PARAMS = Params((
           help="preset name, or 'custom' with a parameter count and shape overrides",
           source="inferlab.catalog.model_presets (cited Hugging Face configs)"),
     Param("params", "float", None, "Parameters", unit="parameters", low=1e8, high=2e12,
-          optional=True, none_means="the preset's own", suffixes=True,
+          optional=True, none_means="the preset's own", suffixes=True, control="text",
           help="custom model: total parameter count, e.g. 70B (a Llama-3-style shape is derived)"),
     Param("quant", "choice", "Q4_K_M", "Quantization", choices=_quants,
           help="llama-quantize file type", source="tools/quantize/quantize.cpp QUANT_OPTIONS"),
     Param("imatrix", "bool", None, "Importance matrix", optional=True,
           none_means="only where llama-quantize requires one",
           help="assume the file was quantized with an importance matrix"),
-    Param("ctx", "int", 4096, "Context", unit="tokens", low=1, high=10_000_000, suffixes=True,
+    Param("ctx", "int", 4096, "Context", unit="tokens", low=1, high=10_000_000, suffixes="binary",
           optional=True, none_means="the model's trained context, reduced by --fit to what fits",
           flag="--ctx", aliases=("-c",), help="KV cache size in tokens (llama.cpp -c); padded to 256",
           source="4096 keeps the calculator's earlier default; llama.cpp's own default is 0 = "
@@ -106,7 +106,7 @@ PARAMS = Params((
                  "llama.cpp/pull/16962 log)"),
     Param("batch", "int", 1, "Sequences", unit="sequences", low=1, high=4096,
           help="sequences decoding together (llama-server slots generating at once)"),
-    Param("depth", "int", 0, "Context depth", unit="tokens", low=0, high=10_000_000, suffixes=True,
+    Param("depth", "int", 0, "Context depth", unit="tokens", low=0, high=10_000_000, suffixes="binary",
           help="tokens already cached per sequence"),
     Param("threads", "int", None, "Threads (-t)", unit="threads", low=1, high=1024, optional=True,
           none_means="one per performance core", aliases=("-t",),
@@ -116,9 +116,19 @@ PARAMS = Params((
 ))
 
 
+#: Shape overrides of a custom model (empty = derived from the parameter count); ModelShape field names.
+SHAPE = Params(
+    Param(name, "int", None, label, low=1, high=high, optional=True, none_means="derived from the parameter count",
+          flag=flag, help="custom model only")
+    for name, label, high, flag in (("n_layers", "Layers", 512, "--layers"), ("hidden_size", "Hidden size", 65536, "--hidden"),
+                                    ("ffn_size", "FFN size", 262144, "--ffn"), ("n_heads", "Attention heads", 512, "--heads"),
+                                    ("n_kv_heads", "KV heads", 512, "--kv-heads"),
+                                    ("vocab_size", "Vocabulary", 1_000_000, "--vocab")))
+
+
 def parse(name: str, value):
     """*value* validated by the declaration of *name* (InputError naming the field)."""
     return PARAMS[name].parse(value)
 
 
-__all__ = ["PARAMS", "parse"]
+__all__ = ["PARAMS", "SHAPE", "parse"]

@@ -198,6 +198,50 @@ BUFFER_LOGS = (
 )
 
 
+# Exact byte sizes of TheBloke's GGUF files on Hugging Face (repo + file per row), as
+# recorded in github.com/leliuga/cohere-configurations models/<name>/manifest.yaml
+# ("artifacts: ... size").  Quantized with llama.cpp of Sept/Oct 2023.
+TB7 = "TheBloke/Llama-2-7B-GGUF llama-2-7b.{}.gguf"
+TB13 = "TheBloke/Llama-2-13B-GGUF llama-2-13b.{}.gguf"
+TB70 = "TheBloke/Llama-2-70B-GGUF llama-2-70b.{}.gguf"
+TBM = "TheBloke/Mistral-7B-v0.1-GGUF mistral-7b-v0.1.{}.gguf"
+#: (model, quant, bytes, 'repo file') of published GGUF files.
+GGUF_FILES = (
+    ("llama-2-7b", "Q3_K_S", 2_948_304_576, TB7), ("llama-2-7b", "Q3_K_M", 3_298_004_672, TB7),
+    ("llama-2-7b", "Q3_K_L", 3_597_110_976, TB7), ("llama-2-7b", "Q4_0", 3_825_807_040, TB7),
+    ("llama-2-7b", "Q4_K_S", 3_856_740_032, TB7), ("llama-2-7b", "Q4_K_M", 4_081_004_224, TB7),
+    ("llama-2-7b", "Q5_0", 4_651_691_712, TB7), ("llama-2-7b", "Q5_K_S", 4_651_691_712, TB7),
+    ("llama-2-7b", "Q5_K_M", 4_783_156_928, TB7), ("llama-2-7b", "Q6_K", 5_529_194_176, TB7),
+    ("llama-2-7b", "Q8_0", 7_161_089_728, TB7),
+    ("llama-2-13b", "Q3_K_S", 5_658_980_224, TB13), ("llama-2-13b", "Q3_K_M", 6_337_769_344, TB13),
+    ("llama-2-13b", "Q3_K_L", 6_929_559_424, TB13), ("llama-2-13b", "Q4_0", 7_365_834_624, TB13),
+    ("llama-2-13b", "Q4_K_S", 7_414_331_264, TB13), ("llama-2-13b", "Q4_K_M", 7_865_956_224, TB13),
+    ("llama-2-13b", "Q5_0", 8_972_285_824, TB13), ("llama-2-13b", "Q5_K_S", 8_972_285_824, TB13),
+    ("llama-2-13b", "Q5_K_M", 9_229_924_224, TB13), ("llama-2-13b", "Q6_K", 10_679_140_224, TB13),
+    ("llama-2-13b", "Q8_0", 13_831_319_424, TB13),
+    ("llama-2-70b", "Q3_K_S", 29_919_294_368, TB70), ("llama-2-70b", "Q3_K_M", 33_186_657_184, TB70),
+    ("llama-2-70b", "Q3_K_L", 36_147_835_808, TB70), ("llama-2-70b", "Q4_0", 38_872_249_248, TB70),
+    ("llama-2-70b", "Q4_K_S", 39_073_575_840, TB70), ("llama-2-70b", "Q4_K_M", 41_422_910_368, TB70),
+    ("llama-2-70b", "Q5_0", 47_461_397_408, TB70), ("llama-2-70b", "Q5_K_S", 47_461_397_408, TB70),
+    ("llama-2-70b", "Q5_K_M", 48_753_767_328, TB70),
+    ("mistral-7b", "Q3_K_S", 3_164_567_168, TBM), ("mistral-7b", "Q3_K_M", 3_518_985_856, TBM),
+    ("mistral-7b", "Q3_K_L", 3_822_024_320, TBM), ("mistral-7b", "Q4_0", 4_108_916_352, TBM),
+    ("mistral-7b", "Q4_K_S", 4_140_373_632, TBM), ("mistral-7b", "Q4_K_M", 4_368_438_912, TBM),
+    ("mistral-7b", "Q5_0", 4_997_715_584, TBM), ("mistral-7b", "Q5_K_S", 4_997_715_584, TBM),
+    ("mistral-7b", "Q5_K_M", 5_131_409_024, TBM), ("mistral-7b", "Q6_K", 5_942_064_768, TBM),
+    ("mistral-7b", "Q8_0", 7_695_857_280, TBM),
+)
+
+
+
+def gguf_errors() -> list[float]:
+    """Relative error of the predicted file size for every file in :data:`GGUF_FILES` (the test holds each to 2%)."""
+    from inferlab.catalog.models import get_preset
+    from inferlab.llamacpp.gguf_file import file_summary
+
+    return [(file_summary(get_preset(m), q)["file_bytes"] - size) / size for m, q, size, _ in GGUF_FILES]
+
+
 def fidelity_rows() -> list[dict]:
     """Every speed row with the model's prediction and the relative error (for a fidelity figure)."""
     from inferlab.llamacpp.fidelity import predict

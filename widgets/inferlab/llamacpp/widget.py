@@ -11,75 +11,32 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from inferlab.formulas import Formula
-from inferlab.inputs import Param, Params
+from inferlab.inputs import Params
+from inferlab.llamacpp.params import PARAMS, SHAPE
 from inferlab.ui import svg
 from inferlab.ui.widget import Chart, Group, Metric, Preset, Table, View, Widget
 from inferlab.units import GiB, indefinite_article, rate_text, size_text
 
 
-def _models() -> list[str]:
-    from inferlab.llamacpp.calculator import list_models
-
-    return [m["name"] for m in list_models()] + ["custom"]
-
-
-def _model_labels() -> dict[str, str]:
-    from inferlab.llamacpp.calculator import list_models
-
-    return {**{m["name"]: m["display_name"] for m in list_models()}, "custom": "Custom shape…"}
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.calculator import list_quants
-
-    return [q["name"] for q in list_quants()]
-
-
-def _kv_types() -> list[str]:
-    from inferlab.llamacpp.memory import KV_TYPES
-
-    return list(KV_TYPES)
-
-
-def _hardware() -> list[str]:
-    from inferlab.llamacpp.calculator import list_hardware
-
-    return [h["name"] for h in list_hardware()]
-
-
-def _hardware_labels() -> dict[str, str]:
-    from inferlab.llamacpp.calculator import list_hardware
-
-    return {h["name"]: h["display_name"] for h in list_hardware()}
-
-
-MODEL = Param("model", "choice", "llama-3-8b", "Model", choices=_models, labels=_model_labels,
-              help="", source="catalogue presets (config.json of each model)")
-QUANT = Param("quant", "choice", "Q4_K_M", "Quantization", choices=_quants,
-              source="llama-quantize file types (tools/quantize/quantize.cpp)")
-CTX = Param("ctx", "int", 4096, "Context length", unit="tokens", low=1, high=1_048_576, suffixes=True,
-            source="llama.cpp's default -c 4096")
-KV_TYPE = Param("kv_type", "choice", "f16", "KV cache type", choices=_kv_types, flag="--kv-type",
-                source="llama.cpp default cache type f16 (-ctk/-ctv)")
-HARDWARE = Param("hardware", "choice", "rtx-4090", "Hardware", choices=_hardware, labels=_hardware_labels)
-GPU_LAYERS = Param("gpu_layers", "int", 99, "GPU layers (-ngl)", low=0, high=999, aliases=("-ngl",),
-                   help="max = every layer + output", source="llama.cpp -ngl; 99 reads as 'all layers'")
-VRAM_GIB = Param("vram_gib", "float", None, "VRAM", unit="GiB", low=0, high=4096, low_open=True, step=0.5,
-                 optional=True, none_means="the hardware's own")
-RAM_GIB = Param("ram_gib", "float", None, "RAM", unit="GiB", low=0, high=65536, low_open=True, step=1,
-                optional=True, none_means="the hardware's own")
-PARAMS_B = Param("params_b", "float", 7.0, "Parameters", unit="billions", low=0.05, high=2000, step=0.1,
-                 suffixes=True, per=1e9, flag="--params", help="custom model only")
-#: Shape inputs of a custom model (empty = derived from the parameter count).
-SHAPE = tuple(
-    Param(name, "int", None, label, low=1, high=high, optional=True, none_means="derived from the parameter count",
-          flag=flag)
-    for name, label, high, flag in (("n_layers", "Layers", 512, "--layers"), ("hidden_size", "Hidden size", 65536, "--hidden"),
-                                    ("ffn_size", "FFN size", 262144, "--ffn"), ("n_heads", "Attention heads", 512, "--heads"),
-                                    ("n_kv_heads", "KV heads", 512, "--kv-heads"), ("vocab_size", "Vocabulary", 1_000_000, "--vocab")))
+#: The calculator's inputs the widget shows as controls (the CLI command takes them all).
+CONTROLS = ("model", "params", *SHAPE.names(), "quant", "ctx", "kv_type", "flash_attn", "hardware", "gpus",
+            "gpu_layers", "vram_gib", "ram_gib")
+#: Inputs of the speed report that memory_report does not take.
+_SPEED_ONLY = ("batch", "depth")
 
 #: Quant types always shown in the comparison chart (the rest need a cited ΔPPL).
 _ALWAYS = ("F16", "Q8_0")
+
+
+def fidelity() -> str:
+    """File-size and speed error against published data (the checks tests/core/llamacpp runs)."""
+    from inferlab.llamacpp.published import GGUF_FILES, gguf_errors
+    from inferlab.llamacpp.speed_widget import speed_rows
+
+    sizes = max(abs(e) for e in gguf_errors())
+    speed = max(abs(r["error"]) for r in speed_rows())
+    return (f"GGUF file sizes within {sizes:.2%} of {len(GGUF_FILES)} published files (llama.cpp of late 2023); "
+            f"speeds within ±{speed:.0%} of {len(speed_rows())} published llama-bench runs.")
 
 
 class QuantWidget(Widget):
@@ -89,9 +46,10 @@ class QuantWidget(Widget):
     title = "llama.cpp quantization calculator"
     summary = "Memory, fit and speed of a model at a llama.cpp quantization on given hardware."
     command = "memory"
-    params = Params([MODEL, PARAMS_B, *SHAPE, QUANT, CTX, KV_TYPE, HARDWARE, GPU_LAYERS, VRAM_GIB, RAM_GIB])
-    groups = (Group("custom", "Custom shape (empty = derived from the parameter count)",
-                    ("params_b", *(p.name for p in SHAPE))),)
+    fidelity = staticmethod(fidelity)
+    params = Params([*(p for p in PARAMS if p.name not in _SPEED_ONLY), *SHAPE])
+    controls = CONTROLS
+    groups = (Group("custom", "Custom shape (empty = derived from the parameter count)", ("params", *SHAPE.names())),)
     metrics = (
         Metric("file_bytes", "GGUF file size", "bytes"),
         Metric("total_bytes", "Memory needed", "bytes"),
@@ -110,7 +68,8 @@ class QuantWidget(Widget):
                          "ΔPPL figures are llama.cpp's published measurements (Llama 3 8B unless noted)."),
     )
     presets = (
-        Preset("8B on a laptop CPU", {"hardware": "ddr5-desktop", "gpu_layers": 0}),
+        Preset("8B on a desktop CPU", {"hardware": "ddr5-desktop", "gpu_layers": 0}),
+        Preset("70B on two RTX 4090s", {"model": "llama-3.1-70b", "hardware": "rtx-4090", "gpus": 2, "ctx": 8192}),
         Preset("Llama 3.1 8B at 32k, q8_0 cache", {"model": "llama-3.1-8b", "ctx": 32768, "kv_type": "q8_0"}),
     )
     formulas: ClassVar[tuple[Formula, ...]] = (
@@ -146,19 +105,18 @@ class QuantWidget(Widget):
                                       "decode_tokens_per_s", "delta_ppl"],
                                      [[r["quant"], r["bits_per_weight"], r["file_bytes"], r["total_bytes"], r["fits"],
                                        r["decode_tokens_per_s"], r["delta_ppl"]] for r in rows])},
-            controls={"gpu_layers": {"max": report["n_layers"] + 1}, "ctx": {"max": report["max_ctx"]},
-                      **_placeholders(self.values["hardware"])},
+            controls={"gpu_layers": {"max": report["n_layers"] + 1}, **_placeholders(report)},
             show={"custom": self.values["model"] == "custom"},
         )
 
 
 def calculator_kwargs(values: dict[str, Any]) -> dict[str, Any]:
-    """Validated widget inputs -> :func:`inferlab.llamacpp.calculator.memory_report` keywords."""
-    kwargs: dict[str, Any] = {k: values[k] for k in ("model", "quant", "ctx", "kv_type", "gpu_layers", "hardware",
-                                                      "vram_gib", "ram_gib")}
+    """Validated widget inputs -> :func:`inferlab.llamacpp.calculator.memory_report` keywords (None = its default)."""
+    kwargs = {k: v for k, v in values.items() if k not in SHAPE and v is not None}
     if values["model"] == "custom":
-        kwargs["params"] = values["params_b"] * 1e9
-        kwargs.update({p.name: values[p.name] for p in SHAPE if values[p.name] is not None})
+        kwargs.update({k: values[k] for k in SHAPE.names() if values[k] is not None})
+    else:
+        kwargs.pop("params", None)
     return kwargs
 
 
@@ -167,19 +125,18 @@ def _formula_inputs(kwargs: dict[str, Any]) -> dict[str, Any]:
     from inferlab.catalog.models import build_shape
     from inferlab.llamacpp.memory import kv_bytes_per_element
 
-    shape_kwargs = {k: v for k, v in kwargs.items() if k in {p.name for p in SHAPE}}
+    shape_kwargs = {k: v for k, v in kwargs.items() if k in SHAPE}
     shape = build_shape(kwargs["model"], params=kwargs.get("params"), **shape_kwargs)
     return {"n_kv_heads": shape.n_kv_heads, "head_dim": shape.head_dim,
             "kv_bytes_per_element": kv_bytes_per_element(kwargs["kv_type"])}
 
 
-def _placeholders(hardware: str) -> dict[str, dict[str, str]]:
-    """Placeholders of the VRAM/RAM fields: the hardware preset's own sizes (GiB)."""
-    from inferlab.llamacpp.calculator import list_hardware
-
-    hw = next(h for h in list_hardware() if h["name"] == hardware)
-    vram = f"{hw['vram_gib']:g} (hardware)" if hw.get("vram_gib") else "no GPU"
-    return {"vram_gib": {"placeholder": vram}, "ram_gib": {"placeholder": f"{hw['ram_gib']:g} (hardware)"}}
+def _placeholders(report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Placeholders of the empty fields: what the calculator used (the hardware's memory, the auto-fit -ngl)."""
+    vram = report["vram_limit_bytes"]
+    return {"vram_gib": {"placeholder": "no GPU" if vram is None else f"{vram / GiB:g} (hardware)"},
+            "ram_gib": {"placeholder": f"{report['ram_limit_bytes'] / GiB:g} (hardware)"},
+            "gpu_layers": {"placeholder": f"auto-fit: {report['gpu_layers_effective']}"}}
 
 
 def _status(r: dict[str, Any]) -> str:
@@ -189,12 +146,13 @@ def _status(r: dict[str, Any]) -> str:
              f"{layers} of {r['n_layers'] + 1} layers on the GPU")
     verdict = "It fits" if r["fits"] else "It does not fit"
     ctx = f"{r['ctx']:,}"
+    speed = (f"about {rate_text(r['decode_tokens_per_s'], 'tokens/s')} generating, "
+             f"{rate_text(r['prefill_tokens_per_s'], 'tokens/s')} reading the prompt" if r["fits"]
+             else "so it would not run, and no speed is shown")
     return (f"{r['display_name']} at {r['quant']} ({r['bits_per_weight']:.2f} bits/weight) with "
             f"{indefinite_article(ctx)} {ctx}-token "
             f"{r['kv_type']} KV cache needs {size_text(r['total_bytes'])}, {where} of the {r['hardware_display']}. "
-            f"{verdict} ({r['fits_reason'].split(': ', 1)[-1]}); about "
-            f"{rate_text(r['decode_tokens_per_s'], 'tokens/s')} generating, "
-            f"{rate_text(r['prefill_tokens_per_s'], 'tokens/s')} reading the prompt.")
+            f"{verdict} ({r['fits_reason'].split(': ', 1)[-1]}); {speed}.")
 
 
 def memory_chart(r: dict[str, Any]) -> str:

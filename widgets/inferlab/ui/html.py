@@ -65,6 +65,9 @@ def control(widget_id: str, param: Param, value: Any, *, placeholder: str = "", 
     if kind == "select":
         options = "".join(f'<option value="{attr(c)}"{" selected" if c == value else ""}>{text(shown)}</option>'
                           for c, shown in param.choice_labels().items())
+        if param.optional:
+            options = (f'<option value=""{" selected" if value is None else ""}>'
+                       f'{text(param.none_means or "none")}</option>{options}')
         inner = (f'<label for="{attr(cid)}">{label}</label>'
                  f'<select id="{attr(cid)}" name="{attr(param.name)}"{described}>{options}</select>{hint}')
         return _field(param, inner)
@@ -83,10 +86,13 @@ def control(widget_id: str, param: Param, value: Any, *, placeholder: str = "", 
                  f'<output for="{attr(cid)}" data-out="{attr(param.name)}" aria-hidden="true">{text(shown)}</output>'
                  f'</span>{hint}')
         return _field(param, inner)
-    holder = f' placeholder="{attr(placeholder)}"' if placeholder and value is None else ""
+    holder = placeholder or (param.none_means if param.optional else "")
+    holder_attr = f' placeholder="{attr(holder)}"' if holder and value is None else ""
+    typed = ('type="text" inputmode="decimal" spellcheck="false"' if kind == "text" else
+             f'type="number" inputmode="decimal"{bounds}')
     inner = (f'<label for="{attr(cid)}">{label}{unit}</label>'
-             f'<input type="number" inputmode="decimal" id="{attr(cid)}" name="{attr(param.name)}"{bounds} '
-             f'value="{attr(shown)}"{holder}{described}>{hint}')
+             f'<input {typed} id="{attr(cid)}" name="{attr(param.name)}" '
+             f'value="{attr(shown)}"{holder_attr}{described}>{hint}')
     return _field(param, inner)
 
 

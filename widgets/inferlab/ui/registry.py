@@ -1,8 +1,9 @@
 """Finding widgets: by discovery, never by a list someone has to edit.
 
-A widget lives in a ``widget`` module of a model package
-(``inferlab/llamacpp/widget.py``, ``inferlab/pipeline/widget.py``) or in any
-module of :mod:`inferlab.explainers`.  :func:`discover` imports those
+A widget lives in a ``widget`` or ``*_widget`` module of a model package
+(``inferlab/llamacpp/widget.py``, ``inferlab/llamacpp/speed_widget.py``,
+``inferlab/pipeline/widget.py``) or in any module of
+:mod:`inferlab.explainers`.  :func:`discover` imports those
 modules once; each widget class registers itself when it is defined
 (:class:`inferlab.ui.widget.Widget.__init_subclass__`).
 """
@@ -29,8 +30,9 @@ def widget_modules() -> list[str]:
         package = importlib.import_module(info.name)
         if info.name == "inferlab.explainers":
             found += [m.name for m in pkgutil.iter_modules(package.__path__, "inferlab.explainers.")]
-        elif any(m.name == "widget" for m in pkgutil.iter_modules(package.__path__)):
-            found.append(f"{info.name}.widget")
+        else:
+            found += [f"{info.name}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                      if m.name == "widget" or m.name.endswith("_widget")]
     return sorted(found)
 
 

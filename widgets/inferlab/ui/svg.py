@@ -234,3 +234,49 @@ def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | 
                          f'height="{row_height - 6}" rx="1"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def cell_grid(cells: Sequence[Sequence[tuple[float, str]]], *, title: str, desc: str,
+              legend: Sequence[tuple[str, str]], columns: int = 32, outlined: Sequence[int] = (),
+              width: int = 720) -> str:
+    """A grid of equal cells (e.g. KV blocks), each filled left to right by ``(fraction, cls)`` segments.
+
+    Empty space stays an outlined cell; ``outlined`` cells (indices) get a
+    heavy border (e.g. shared blocks).  Marks of one class are drawn as one
+    path, so a grid of a few hundred cells stays small.  Returns ``<svg>`` text.
+    """
+    columns = max(1, columns)
+    rows = max(1, math.ceil(len(cells) / columns))
+    gap, top = 2, 24
+    cell_w = (width - 2 - gap * (columns - 1)) / columns
+    cell_h = min(18.0, max(8.0, cell_w * 0.8))
+    height = top + rows * (cell_h + gap) + 4
+    paths: dict[str, list[str]] = {}
+    grid: list[str] = []
+    heavy: list[str] = []
+    marked = set(outlined)
+    for i, segments in enumerate(cells):
+        x, y = 1 + (i % columns) * (cell_w + gap), top + (i // columns) * (cell_h + gap)
+        box = f"M{x:.1f},{y:.1f}h{cell_w:.1f}v{cell_h:.1f}h{-cell_w:.1f}z"
+        (heavy if i in marked else grid).append(box)
+        offset = 0.0
+        for fraction, cls in segments:
+            w = max(0.0, min(1.0 - offset, fraction)) * cell_w
+            if w > 0.05:
+                paths.setdefault(cls, []).append(f"M{x + offset * cell_w:.1f},{y:.1f}h{w:.1f}v{cell_h:.1f}h{-w:.1f}z")
+            offset += max(0.0, fraction)
+    parts = [f'<svg class="ifw-chart" viewBox="0 0 {width} {height:.0f}" role="img" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>']
+    x = 1
+    for label, cls in legend:
+        parts.append(f'<rect class="{cls} ifw-key" x="{x}" y="6" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="15">{escape(label)}</text>')
+        x += 24 + 7 * len(label)
+    for cls, marks in paths.items():
+        parts.append(f'<path class="{cls}" stroke-width="0" d="{"".join(marks)}"/>')
+    if grid:
+        parts.append(f'<path class="ifw-grid" fill="none" d="{"".join(grid)}"/>')
+    if heavy:
+        parts.append(f'<path class="ifw-limit" fill="none" d="{"".join(heavy)}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
