@@ -31,3 +31,9 @@ def site_pages(site: Path) -> list[str]:
         rel = path.relative_to(site).as_posix()
         pages.append(rel.removesuffix("index.html"))
     return pages
+
+
+def widget_pages(site: Path) -> list[str]:
+    """The built pages that hold at least one widget."""
+    return [rel for rel in site_pages(site)
+            if "data-widget=" in (site / (rel + "index.html" if rel == "" or rel.endswith("/") else rel)).read_text(encoding="utf-8")]

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from axe import axe_violations, describe
-from conftest import DESKTOP, PHONE_WIDTHS, site_pages
+from conftest import DESKTOP, PHONE_WIDTHS, site_pages, widget_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PHONE = {"width": 390, "height": 844}
-WIDGET_PAGES = ("", "blog/2026/10/18/llama-cpp-optimization-parameters/", "blog/2026/11/08/llm-orchestration-pipeline/")
 LIVE_TIMEOUT_MS = 90_000
 MIN_TEXT_PX = 11
 
@@ -90,13 +89,13 @@ _TEXT_SIZES = """() => [...document.querySelectorAll('svg.ifw-chart text, svg.if
 
 
 @pytest.mark.parametrize("width", [PHONE_WIDTHS[0], PHONE_WIDTHS[-1]])
-def test_chart_text_is_readable_on_phones(chromium: object, site_server: str, width: int) -> None:
+def test_chart_text_is_readable_on_phones(chromium: object, built_site: Path, site_server: str, width: int) -> None:
     context = _context(chromium, {"width": width, "height": 800})
     page = context.new_page()
     try:
         measured = 0
         small = []
-        for rel in WIDGET_PAGES:
+        for rel in widget_pages(built_site):
             _open(page, site_server + rel)
             sizes = page.evaluate(_TEXT_SIZES)
             measured += len(sizes)
@@ -172,18 +171,27 @@ def widget_page(chromium: object) -> Iterator[object]:
     context.close()
 
 
-@pytest.mark.parametrize("rel", WIDGET_PAGES, ids=["home", "quant-post", "pipeline-post"])
-def test_keyboard_reaches_every_widget_control(widget_page: object, site_server: str, rel: str) -> None:
-    page = widget_page
+def test_keyboard_reaches_every_widget_control(widget_page: object, built_site: Path, site_server: str) -> None:
+    pages = widget_pages(built_site)
+    assert len(pages) >= 3
+    problems = []
+    for rel in pages:
+        problems += _keyboard_walk(widget_page, site_server, rel)
+    assert problems == []
+
+
+def _keyboard_walk(page: object, site_server: str, rel: str) -> list[str]:
+    """Problems of the keyboard walk through the widgets of one page (empty when all is well)."""
     _open(page, site_server + rel)
-    root = page.locator("[data-widget]").first
-    root.scroll_into_view_if_needed()
+    for widget in page.query_selector_all("[data-widget]"):
+        widget.scroll_into_view_if_needed()
     page.wait_for_function("() => [...document.querySelectorAll('[data-widget]')].every(w => w.dataset.state === 'live')",
                            timeout=LIVE_TIMEOUT_MS)
     expected = set()
     for handle in page.query_selector_all("[data-widget]"):
         expected.update(handle.evaluate(_CONTROLS))
-    assert expected
+    if not expected:
+        return [f"/{rel}: no control found"]
     # Start from the widget's heading, then walk with Tab through the page.
     page.evaluate("""() => { const h = document.querySelector('[data-widget] h3, [data-widget] h2');
                              h.setAttribute('tabindex', '-1'); h.focus(); }""")
@@ -195,7 +203,7 @@ def test_keyboard_reaches_every_widget_control(widget_page: object, site_server:
             reached[focused["key"]] = focused
         if expected <= set(reached):
             break
-    assert expected - set(reached) == set(), "controls Tab never reached"
-    unnamed = [k for k, f in reached.items() if not f["name"]]
-    invisible = [k for k, f in reached.items() if not f["visible"]]
-    assert unnamed == [] and invisible == [], (unnamed, invisible)
+    problems = [f"/{rel}: Tab never reaches {key}" for key in sorted(expected - set(reached))]
+    problems += [f"/{rel}: no accessible name: {key}" for key, f in reached.items() if not f["name"]]
+    problems += [f"/{rel}: no visible focus: {key}" for key, f in reached.items() if not f["visible"]]
+    return problems

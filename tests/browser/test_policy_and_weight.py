@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from buildtools import serve_directory
-from conftest import DESKTOP, site_pages
+from conftest import DESKTOP, site_pages, widget_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,11 +41,6 @@ def host(built_site: Path) -> Iterator[str]:
     server.server_close()
 
 
-def _has_widget(built_site: Path, rel: str) -> bool:
-    path = built_site / (rel + "index.html" if rel == "" or rel.endswith("/") else rel)
-    return "data-widget=" in path.read_text(encoding="utf-8")
-
-
 def test_header_and_meta_policy_match(built_site: Path, host: str) -> None:
     import urllib.request
 
@@ -66,12 +61,13 @@ def test_whole_site_runs_under_the_policy(chromium: object, built_site: Path, ho
     page.on("worker", lambda w: w.on("console", lambda m: worker_errors.append(m.text) if m.type == "error" else None))
     problems = []
     live = 0
+    with_widgets = set(widget_pages(built_site))
     try:
         for rel in site_pages(built_site):
             console.clear()
             page.goto(host + rel)
             page.wait_for_load_state("load")
-            if _has_widget(built_site, rel):
+            if rel in with_widgets:
                 for widget in page.query_selector_all("[data-widget]"):
                     widget.scroll_into_view_if_needed()
                 page.wait_for_function(
@@ -101,9 +97,10 @@ def test_pages_without_a_widget_stay_small_and_load_no_runtime(chromium: object,
     over = []
     runtime = []
     weights = {}
+    with_widgets = set(widget_pages(built_site))
     try:
         for rel in site_pages(built_site):
-            if _has_widget(built_site, rel) or rel.endswith("404.html"):
+            if rel in with_widgets or rel.endswith("404.html"):
                 continue
             responses.clear()
             page.goto(host + rel)
