@@ -68,8 +68,11 @@ def test_whole_site_runs_under_the_policy(chromium: object, built_site: Path, ho
             page.goto(host + rel)
             page.wait_for_load_state("load")
             if rel in with_widgets:
+                # Live mode starts on a reader's first touch of a control: touch every widget.
+                page.wait_for_function("() => [...document.querySelectorAll('[data-widget] .ifw__fields')].every(f => !f.disabled)")
                 for widget in page.query_selector_all("[data-widget]"):
-                    widget.scroll_into_view_if_needed()
+                    widget.query_selector("form select, form input").focus()
+                    page.keyboard.press("Shift")
                 page.wait_for_function(
                     "() => [...document.querySelectorAll('[data-widget]')].every(w => ['live', 'error'].includes(w.dataset.state))",
                     timeout=LIVE_TIMEOUT_MS)
