@@ -21,8 +21,8 @@ within the Markdown text.
 Options (the plugin sets them): ``build`` (a cache-busting id the browser
 appends to runtime URLs), ``wheel`` (the core wheel's file name),
 ``snapshot`` (the Pyodide start-up snapshot's path under the widget assets,
-empty for none), ``manifest`` (the SHA-256 and size of each runtime file, which
-the worker checks) and ``live_bytes`` (what going live downloads).
+empty for none) and ``manifest`` (the SHA-256, size and gzip size of each runtime
+file: the worker checks the hashes, the page states the download).
 """
 
 from __future__ import annotations
@@ -94,7 +94,6 @@ class WidgetExtension(Extension):
             "wheel": ["", "file name of the inferlab wheel in the site's assets (set by the plugin)"],
             "snapshot": ["", "Pyodide start-up snapshot under the site's widget assets, or '' (set by the plugin)"],
             "manifest": ["", "JSON: SHA-256 integrity and size of each runtime file the worker fetches (set by the plugin)"],
-            "live_bytes": ["", "bytes a compressing host sends to go live (set by the plugin)"],
         }
         super().__init__(**kwargs)
 
@@ -108,8 +107,8 @@ class WidgetExtension(Extension):
         md.preprocessors.register(WidgetPreprocessor(md, self), "inferfolio_widget", 29)
 
 
-#: Extension options that become attributes of every widget's root (``live_bytes`` -> ``data-live-bytes``).
-RUNTIME_KEYS = ("build", "wheel", "snapshot", "manifest", "live_bytes")
+#: Extension options that become attributes of every widget's root (``manifest`` -> ``data-manifest``).
+RUNTIME_KEYS = ("build", "wheel", "snapshot", "manifest")
 
 
 def root_attrs(config: dict[str, str]) -> dict[str, str]:

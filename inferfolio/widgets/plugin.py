@@ -55,7 +55,6 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
         if self.has_extension:
             mdx = config.mdx_configs.setdefault(EXTENSION, {})
             mdx.pop("manifest", None)
-            mdx.pop("live_bytes", None)
             mdx.update(build=self.build, wheel=self.wheel_name,
                        snapshot=snapshot.SITE_NAME if self.config.snapshot else "")
         base = self.config.assets_dir.strip("/")
@@ -125,9 +124,8 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
             mdx = config.mdx_configs[EXTENSION]
             if "manifest" not in mdx:
                 manifest = self._runtime_manifest()
-                mdx["manifest"] = json.dumps({k: {"integrity": v["integrity"], "size": v["size"]}
+                mdx["manifest"] = json.dumps({k: {"integrity": v["integrity"], "size": v["size"], "gzip": v["gzip_size"]}
                                               for k, v in manifest.items()}, separators=(",", ":"))
-                mdx["live_bytes"] = str(sum(int(str(v["gzip_size"])) for v in manifest.values()))
         count = validate.check_source(source, path, root_attrs(config.mdx_configs.get(EXTENSION, {})))
         if count:
             if not self.has_extension:

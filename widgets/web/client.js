@@ -5,6 +5,17 @@
 
 const LOAD_TIMEOUT_MS = 90_000;
 
+/**
+ * The start-up snapshot (about 7 MB compressed) saves seconds of CPU on a fast
+ * connection but costs more than half the download; on a slow or metered
+ * connection, or with Save-Data, Python boots from the runtime alone.
+ */
+export function snapshotWorthIt() {
+  const c = navigator.connection;
+  if (!c) return true;
+  return !c.saveData && c.effectiveType === "4g" && c.type !== "cellular";
+}
+
 export class Client {
   constructor(cfg, data) {
     this.seq = 0;
@@ -18,10 +29,12 @@ export class Client {
       this.failAll(new Error(ev.message || "the worker script failed to load"));
     };
     const manifest = JSON.parse(data.manifest || "{}");
+    const useSnapshot = Boolean(data.snapshot) && snapshotWorthIt();
+    if (!useSnapshot) for (const name of Object.keys(manifest)) if (name.endsWith(".bin.gz")) delete manifest[name];
     const init = this.call("init", {
       pyodide: new URL(`${data.runtime || "pyodide"}/`, cfg.base).href,
       wheel: new URL(`${data.wheel}?v=${version}`, cfg.base).href,
-      snapshot: data.snapshot ? new URL(`${data.snapshot}?v=${version}`, cfg.base).href : null,
+      snapshot: useSnapshot ? new URL(`${data.snapshot}?v=${version}`, cfg.base).href : null,
       manifest,
     });
     let timer;
@@ -62,4 +75,16 @@ export class Client {
       this.worker.postMessage({ type: "call", id, verb, payload });
     });
   }
+}
+
+/** Bytes a compressing host sends to take a widget live (the manifest's gzip sizes; the snapshot only if used). */
+export function liveBytes(data) {
+  const manifest = JSON.parse(data.manifest || "{}");
+  const useSnapshot = Boolean(data.snapshot) && snapshotWorthIt();
+  let total = 0;
+  for (const [name, entry] of Object.entries(manifest)) {
+    if (name.endsWith(".bin.gz") && !useSnapshot) continue;
+    total += entry.gzip || entry.size || 0;
+  }
+  return total;
 }

@@ -9,7 +9,7 @@
 //
 // States (root[data-state]): static -> loading -> live, or -> error.
 
-import { Client } from "./client.js";
+import { Client, liveBytes } from "./client.js";
 
 const mounted = new WeakSet();
 let client = null;
@@ -214,7 +214,7 @@ class Widget {
     const { root, form } = this;
     const fields = root.querySelector(".ifw__fields");
     if (fields) fields.disabled = false;
-    const bytes = Number(root.dataset.liveBytes || 0);
+    const bytes = liveBytes(root.dataset);
     const size = bytes ? ` (about ${megabytes(bytes)} to download)` : "";
     this.mode(`Computed when this page was built. Change a setting to run the model live in your browser${size}.`);
     form?.addEventListener("submit", (ev) => ev.preventDefault());

@@ -229,3 +229,10 @@ def test_stage_chart_is_well_formed_accessible_svg() -> None:
     assert "ifw-hl" in chart, "the chosen token is highlighted"
     ET.fromstring(svg.bar_grid(["<a>", "b & c"], [("x", [0.5, None]), ("y", [float("nan"), 1.0])],
                                title="t <", desc="d &"))
+
+
+def test_a_temperature_so_small_that_dividing_overflows_is_greedy() -> None:
+    from inferlab.explainers.sampling import softmax, temperature
+
+    probs = softmax(temperature([2.0, 1.0, -3.0], 1e-307))
+    assert probs == [1.0, 0.0, 0.0]

@@ -201,7 +201,10 @@ def temperature(logits: list[float], t: float) -> list[float]:
     """Divide by *t*; t <= 0 keeps only the highest logit (greedy, llama.cpp ``llama_sampler_temp_impl``)."""
     if t <= 0.0:
         return _keep(logits, {_ranked(logits)[0]})
-    return [z / t if z != NEG_INF else NEG_INF for z in logits]
+    scaled = [z / t if z != NEG_INF else NEG_INF for z in logits]
+    if any(not math.isfinite(x) for x, z in zip(scaled, logits) if z != NEG_INF):
+        return _keep(logits, {_ranked(logits)[0]})  # t so small the division overflows: its limit, greedy
+    return scaled
 
 
 def grammar_mask(logits: list[float], allowed: frozenset[int]) -> list[float]:

@@ -155,16 +155,37 @@ class DeviceWork:
     offload_peak: float = 0.0   # CPU only: GPU matmul FLOP/s for offloaded big batches
     pcie: float = 0.0           # CPU only: host->device bytes/s
 
+    def terms(self, load: StepLoad, n_experts: int, n_used: int) -> tuple[float, float, float]:
+        """``(weight bytes, KV bytes, attention FLOPs)`` of one micro-batch here.
+
+        Weight bytes: dense weights plus the routed experts some token of the
+        micro-batch picked; KV bytes: the cached keys and values the
+        attention reads.
+        """
+        experts = self.expert_bytes
+        if experts and n_experts:
+            experts *= 1.0 - (1.0 - n_used / n_experts) ** load.tokens
+        kv = self.kv_bytes_global * load.kv_tokens_global + self.kv_bytes_swa * load.kv_tokens_swa
+        attn = self.attn_flops_global * load.attn_pairs_global + self.attn_flops_swa * load.attn_pairs_swa
+        return self.dense_bytes + experts, kv, attn
+
+    def work(self, load: StepLoad, n_experts: int, n_used: int) -> dict[str, float]:
+        """FLOPs and bytes of one micro-batch here, the terms :meth:`seconds` times.
+
+        ``matmul_flops`` = tokens x 2 x (weights multiplied per token) +
+        outputs x 2 x hidden x vocab (output projection, where it lives);
+        ``attention_flops`` = query-key pairs x 2 n_head (d_k + d_v) per layer;
+        ``weight_bytes`` + ``kv_bytes`` = bytes read.
+        """
+        weights, kv, attn = self.terms(load, n_experts, n_used)
+        matmul = load.tokens * self.block_flops + load.outputs * self.output_flops
+        return {"matmul_flops": matmul, "attention_flops": attn, "weight_bytes": weights, "kv_bytes": kv}
+
     def seconds(self, load: StepLoad, n_experts: int, n_used: int) -> float:
         """Time this device spends on one micro-batch."""
         t = load.tokens
-        experts = self.expert_bytes
-        if experts and n_experts:
-            experts *= 1.0 - (1.0 - n_used / n_experts) ** t
-        kv = self.kv_bytes_global * load.kv_tokens_global + self.kv_bytes_swa * load.kv_tokens_swa
-        attn = self.attn_flops_global * load.attn_pairs_global + self.attn_flops_swa * load.attn_pairs_swa
+        streamed, kv, attn = self.terms(load, n_experts, n_used)
         offload = self.pcie > 0 and t >= OFFLOAD_MIN_BATCH
-        streamed = self.dense_bytes + experts
         sec = kv / self.bandwidth + self.n_layers * self.overhead_s
         if offload:  # big matrices cross PCIe and run on the GPU
             sec += streamed / self.pcie + t * self.block_flops / self.offload_peak
@@ -225,15 +246,41 @@ class SpeedModel:
         evenly here).  *outputs* defaults to one logit row per decode token
         and per prompt chunk.
         """
+        parts, load = self._micro_batches(decode_depths, prompt_chunks, outputs)
+        if not parts:
+            return 0.0
+        return parts * sum(d.seconds(load, self.n_experts, self.n_used) for d in self.devices)
+
+    def _micro_batches(self, decode_depths: Sequence[int], prompt_chunks: Sequence[tuple[int, int]],
+                       outputs: int | None) -> tuple[int, StepLoad]:
+        """(number of micro-batches, the load of each) of one llama_decode call (0 parts when empty)."""
         load = step_load(self.shape, decode_depths, prompt_chunks, outputs)
         if load.tokens == 0:
-            return 0.0
+            return 0, load
         parts = max(1, math.ceil(load.tokens / self.n_ubatch))
         if parts > 1:
             load = StepLoad(math.ceil(load.tokens / parts), math.ceil(load.outputs / parts),
                             load.kv_tokens_global / parts, load.kv_tokens_swa / parts,
                             load.attn_pairs_global / parts, load.attn_pairs_swa / parts)
-        return parts * sum(d.seconds(load, self.n_experts, self.n_used) for d in self.devices)
+        return parts, load
+
+    def step_work(self, decode_depths: Sequence[int] = (), prompt_chunks: Sequence[tuple[int, int]] = (),
+                  outputs: int | None = None) -> list[dict]:
+        """FLOPs and bytes of the :meth:`step_seconds` call with the same arguments, per device in layer order.
+
+        ``[{"device", "matmul_flops", "attention_flops", "weight_bytes", "kv_bytes", "seconds"}, ...]``,
+        summed over the call's micro-batches (each reads the weights again).
+        These are the quantities the step time is made of, for a roofline:
+        arithmetic intensity = FLOPs / bytes.
+        """
+        parts, load = self._micro_batches(decode_depths, prompt_chunks, outputs)
+        rows = []
+        for d in self.devices:
+            w = d.work(load, self.n_experts, self.n_used) if parts else dict.fromkeys(
+                ("matmul_flops", "attention_flops", "weight_bytes", "kv_bytes"), 0.0)
+            rows.append({"device": d.name, **{k: parts * v for k, v in w.items()},
+                         "seconds": parts * d.seconds(load, self.n_experts, self.n_used) if parts else 0.0})
+        return rows
 
     def device_seconds(self, decode_depths: Sequence[int] = (),
                        prompt_chunks: Sequence[tuple[int, int]] = ()) -> list[dict]:

@@ -249,10 +249,10 @@ class PipelineWidget(Animated):
                 f'orchestrator worker pool, which calls the Redis cache, the llama.cpp servers and the database">'
                 f'{node("gateway", names["gateway"])}{edge("queue")}{node("queue", names["queue"])}{edge("dispatch")}'
                 f'{node("workers", names["workers"])}<div class="ifw-backends">{backends}</div></div>'
-                '<p class="ifw-legend"><span class="ifw-key" data-level="ok"></span> under 80% busy '
-                '<span class="ifw-key" data-level="busy"></span> 80% or more '
-                '<span class="ifw-key" data-level="overloaded"></span> overloaded, queue building '
-                '<span class="ifw-key" data-bottleneck="true"></span> the bottleneck (the stage that caps throughput) '
+                '<p class="ifw-legend"><span class="ifw-legend__key" data-level="ok"></span> under 80% busy '
+                '<span class="ifw-legend__key" data-level="busy"></span> 80% or more '
+                '<span class="ifw-legend__key" data-level="overloaded"></span> overloaded, queue building '
+                '<span class="ifw-legend__key" data-bottleneck="true"></span> the bottleneck (the stage that caps throughput) '
                 '· moving dashes: requests flowing, faster = more</p>')
 
 

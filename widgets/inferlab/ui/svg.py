@@ -197,6 +197,97 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *
     return "".join(parts)
 
 
+def xy_chart(series: Sequence[Series], *, title: str, desc: str, x_label: str, y_label: str, log_x: bool = False,
+             y_min: float | None = None, y_max: float | None = None, notes: Sequence[tuple[float, float, str]] = (),
+             highlight: tuple[float, float] | None = None, rules: Sequence[tuple[float, str]] = (),
+             width: int = 720, height: int = 300) -> str:
+    """Lines with a marker at every point on labelled x and y axes; returns ``<svg>`` text.
+
+    ``log_x`` spaces x by its logarithm (every x must be positive).  ``notes``
+    are ``(x, y, text)`` labels set beside points, ``highlight`` rings one
+    point, ``rules`` are ``(x, text)`` dashed vertical reference lines.  A
+    legend lists the series.
+    """
+    left, right, top, bottom = 52, 16, 30, 46
+    inner_w, inner_h = width - left - right, height - top - bottom
+    pts = [(x, y) for s in series for x, y in s.points if math.isfinite(x) and math.isfinite(y)]
+    xs = [x for x, _ in pts] + [x for x, _ in rules]
+    if log_x:
+        xs = [x for x in xs if x > 0]
+    x_lo, x_hi = (min(xs), max(xs)) if xs else (1.0, 10.0)
+    ys = [y for _, y in pts]
+    y_lo = y_min if y_min is not None else (min(ys) if ys else 0.0)
+    y_hi = y_max if y_max is not None else (max(ys) if ys else 1.0)
+    if y_hi <= y_lo:
+        y_hi = y_lo + 1.0
+
+    if log_x:
+        steps = [m * 10 ** e for e in range(math.floor(math.log10(x_lo)), math.ceil(math.log10(x_hi)) + 1)
+                 for m in (1, 2, 5)]
+        x_lo = max(t for t in steps if t <= x_lo)
+        x_hi = min((t for t in steps if t >= x_hi), default=steps[-1])
+        x_hi = max(x_hi, x_lo * 2)
+        span = math.log10(x_hi) - math.log10(x_lo)
+
+        def px(x: float) -> float:
+            return left + (math.log10(x) - math.log10(x_lo)) / span * inner_w
+
+        x_ticks = [t for t in steps if x_lo <= t <= x_hi]
+    else:
+        x_ticks = nice_ticks(x_lo, x_hi, 5)
+        x_lo, x_hi = x_ticks[0], x_ticks[-1]
+
+        def px(x: float) -> float:
+            return left + (x - x_lo) / ((x_hi - x_lo) or 1.0) * inner_w
+
+    def py(y: float) -> float:
+        return top + inner_h - (y - y_lo) / (y_hi - y_lo) * inner_h
+
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>',
+        f'<text class="ifw-axis" x="{left}" y="{top - 10}">{escape(y_label)}</text>',
+        f'<text class="ifw-axis" x="{left + inner_w / 2:.0f}" y="{height - 6}" text-anchor="middle">{escape(x_label)}</text>',
+    ]
+    for tick in nice_ticks(y_lo, y_hi, 4):
+        if y_lo - 1e-12 <= tick <= y_hi + 1e-12:
+            y = py(tick)
+            parts.append(f'<line class="ifw-grid" x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
+            parts.append(f'<text class="ifw-axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>')
+    for tick in x_ticks:
+        x = px(tick)
+        parts.append(f'<line class="ifw-grid" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + inner_h}"/>')
+        parts.append(f'<text class="ifw-axis" x="{x:.1f}" y="{top + inner_h + 16}" text-anchor="middle">{_fmt_tick(tick)}</text>')
+    for x_rule, text in rules:
+        if x_lo <= x_rule <= x_hi:
+            x = px(x_rule)
+            parts.append(f'<line class="ifw-limit" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + inner_h}"/>')
+            parts.append(f'<text class="ifw-label" x="{x - 4:.1f}" y="{top + inner_h - 6}" text-anchor="end">{escape(text)}</text>')
+    for s in series:
+        shown = [(px(x), py(y)) for x, y in s.points if math.isfinite(x) and math.isfinite(y) and (x > 0 or not log_x)]
+        if len(shown) > 1:
+            parts.append(f'<polyline class="{s.cls} ifw-line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in shown)}"/>')
+        parts.extend(f'<circle class="{s.cls}" cx="{x:.1f}" cy="{y:.1f}" r="3"/>' for x, y in shown)
+    placed: list[tuple[float, float, float, float]] = []
+    for x_note, y_note, text in notes:  # a note that would overlap one already set is left out
+        if (x_note <= 0 and log_x) or not math.isfinite(y_note):
+            continue
+        box = (px(x_note) + 5, py(y_note) + 3, px(x_note) + 5 + 7 * len(text), py(y_note) + 17)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        parts.append(f'<text class="ifw-axis" x="{box[0]:.1f}" y="{box[3] - 3:.1f}">{escape(text)}</text>')
+    if highlight is not None and (highlight[0] > 0 or not log_x):
+        parts.append(f'<circle class="ifw-limit" fill="none" cx="{px(highlight[0]):.1f}" cy="{py(highlight[1]):.1f}" r="7"/>')
+    x = left + inner_w
+    for s in reversed(series):
+        x -= 26 + 7 * len(s.label)
+        parts.append(f'<rect class="{s.cls} ifw-key" x="{x}" y="{top - 20}" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 16}" y="{top - 11}">{escape(s.label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def bar_grid(rows: Sequence[str], columns: Sequence[tuple[str, Sequence[float | None]]], *, title: str, desc: str,
              highlight: int | None = None, width: int = 720, row_height: int = 18) -> str:
     """A grid of small horizontal bars: one row per item, one column per stage; returns ``<svg>`` text.
@@ -278,5 +369,153 @@ def cell_grid(cells: Sequence[Sequence[tuple[float, str]]], *, title: str, desc:
         parts.append(f'<path class="ifw-grid" fill="none" d="{"".join(grid)}"/>')
     if heavy:
         parts.append(f'<path class="ifw-limit" fill="none" d="{"".join(heavy)}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One mark of a scatter on log axes: ``text`` is its tooltip; ``labeled`` writes ``label`` beside it."""
+
+    label: str
+    x: float
+    y: float
+    cls: str = "ifw-c1"
+    text: str = ""
+    labeled: bool = False
+    size: float = 4.0
+
+
+def _powers(low: float, high: float) -> list[float]:
+    """Powers of ten from below *low* to above *high* (both > 0)."""
+    lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    if hi <= lo:
+        hi = lo + 1
+    return [10.0 ** e for e in range(lo, hi + 1)]
+
+
+def _power_text(value: float) -> str:
+    return f"{value:g}" if 1e-3 <= value < 1e5 else f"1e{round(math.log10(value))}"
+
+
+def roofline_chart(peak: float, bandwidth: float, points: Sequence[Point], *, title: str, desc: str,
+                   roof_label: str, x_label: str = "arithmetic intensity (FLOPs per byte moved)",
+                   y_label: str = "TFLOP/s", y_unit: float = 1e12, width: int = 720, height: int = 320) -> str:
+    """A roofline on log-log axes: ``min(peak, x * bandwidth)`` with the ridge marked, and *points*.
+
+    *peak* is FLOP/s, *bandwidth* bytes/s, a point's ``x`` FLOPs/byte and
+    ``y`` FLOP/s; the y axis is printed in units of *y_unit*.  Returns ``<svg>`` text.
+    """
+    left, right, top, bottom = 52, 30, 30, 40
+    inner_w, inner_h = width - left - right, height - top - bottom
+    ridge = peak / bandwidth
+    finite = [p for p in points if p.x > 0 and p.y > 0 and math.isfinite(p.x) and math.isfinite(p.y)]
+    xs = [p.x for p in finite] + [ridge]
+    ys = [p.y for p in finite] + [peak, min(xs) * bandwidth]
+    x_ticks, y_ticks = _powers(min(xs) / 1.5, max(xs) * 1.5), _powers(min(ys) / 1.5, max(ys) * 1.5)
+    lx0, lx1 = math.log10(x_ticks[0]), math.log10(x_ticks[-1])
+    ly0, ly1 = math.log10(y_ticks[0]), math.log10(y_ticks[-1])
+
+    def px(x: float) -> float:
+        return left + (math.log10(x) - lx0) / (lx1 - lx0) * inner_w
+
+    def py(y: float) -> float:
+        return top + inner_h - (math.log10(y) - ly0) / (ly1 - ly0) * inner_h
+
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>',
+        f'<text class="ifw-axis" x="{left}" y="{top - 12}">{escape(y_label)}</text>',
+        f'<text class="ifw-axis" x="{left + inner_w}" y="{height - 6}" text-anchor="end">{escape(x_label)}</text>',
+    ]
+    for t in x_ticks:
+        x = px(t)
+        parts.append(f'<line class="ifw-grid" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + inner_h}"/>')
+        parts.append(f'<text class="ifw-axis" x="{x:.1f}" y="{top + inner_h + 16}" text-anchor="middle">'
+                     f'{_power_text(t)}</text>')
+    for t in y_ticks:
+        y = py(t)
+        parts.append(f'<line class="ifw-grid" x1="{left}" x2="{left + inner_w}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="ifw-axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                     f'{_power_text(t / y_unit)}</text>')
+    x_lo, x_hi = x_ticks[0], x_ticks[-1]
+    roof = [(x_lo, min(peak, x_lo * bandwidth))] + ([(ridge, peak)] if x_lo < ridge < x_hi else []) + \
+           [(x_hi, min(peak, x_hi * bandwidth))]
+    path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in roof)
+    parts.append(f'<polyline class="ifw-c3 ifw-line" points="{path}"/>')
+    if x_lo < ridge < x_hi:
+        rx = px(ridge)
+        parts.append(f'<line class="ifw-limit" x1="{rx:.1f}" x2="{rx:.1f}" y1="{py(peak):.1f}" '
+                     f'y2="{top + inner_h}"/>')
+    parts.append(f'<text class="ifw-label" x="{left + 8}" y="{top + 12}">{escape(roof_label)}</text>')
+    for p in finite:
+        x, y = px(p.x), py(p.y)
+        tip = f"<title>{escape(p.text or p.label)}</title>"
+        parts.append(f'<circle class="{p.cls}" cx="{x:.1f}" cy="{y:.1f}" r="{p.size:g}">{tip}</circle>')
+        if p.labeled:
+            anchor = "end" if x > left + inner_w * 0.75 else "start"
+            dx = -8 if anchor == "end" else 8
+            parts.append(f'<text class="ifw-label ifw-hl" x="{x + dx:.1f}" y="{y + 4:.1f}" '
+                         f'text-anchor="{anchor}">{escape(p.label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A bar of a timeline row from ``start`` to ``end`` (seconds); ``steps`` > 1 draws step boundaries."""
+
+    start: float
+    end: float
+    cls: str
+    label: str
+    steps: int = 1
+
+
+def _time_tick(value: float, span: float) -> str:
+    return f"{value * 1000:g} ms" if span < 2 else f"{value:g} s"
+
+
+def gantt_chart(rows: Sequence[tuple[str, Sequence[Span]]], *, title: str, desc: str, end: float,
+                legend: Sequence[tuple[str, str]], width: int = 720, row_height: int = 24) -> str:
+    """Timeline rows of bars on a shared time axis from 0 to *end* seconds; returns ``<svg>`` text.
+
+    Each row is ``(label, spans)``; a span of several steps shows its step
+    boundaries when they are at least 4 px apart.  *legend* is
+    ``[(label, cls)]``.
+    """
+    label_w, pad, top = 118, 8, 26
+    inner_w = width - label_w - 2 * pad
+    height = top + len(rows) * row_height + 26
+    scale = inner_w / (end or 1.0)
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
+    ]
+    x = label_w + pad
+    for text, cls in legend:
+        parts.append(f'<rect class="{cls}" x="{x}" y="6" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 15}" y="15">{escape(text)}</text>')
+        x += 28 + 7 * len(text)
+    axis_y = top + len(rows) * row_height + 16
+    for tick in nice_ticks(0.0, end, 5):
+        if 0 <= tick <= end:
+            tx = label_w + pad + tick * scale
+            parts.append(f'<line class="ifw-grid" x1="{tx:.1f}" x2="{tx:.1f}" y1="{top}" y2="{axis_y - 12}"/>')
+            anchor = "end" if tx > width - pad - 24 else "middle"  # keep the last label inside the box
+            parts.append(f'<text class="ifw-axis" x="{tx:.1f}" y="{axis_y:.0f}" text-anchor="{anchor}">'
+                         f'{_time_tick(tick, end)}</text>')
+    for i, (label, spans) in enumerate(rows):
+        y = top + i * row_height
+        parts.append(f'<text class="ifw-label" x="{label_w}" y="{y + row_height * 0.66:.1f}" '
+                     f'text-anchor="end">{escape(label)}</text>')
+        for s in spans:
+            x0, w = label_w + pad + s.start * scale, max(0.8, (s.end - s.start) * scale)
+            n = s.steps if 1 < s.steps <= 400 and w / s.steps >= 4 else 1
+            parts.append(f'<g><title>{escape(s.label)}</title>')
+            for k in range(n):  # one bar per step, 1 px apart, when the steps are wide enough to see
+                parts.append(f'<rect class="{s.cls}" x="{x0 + w * k / n:.1f}" y="{y + 4}" '
+                             f'width="{w / n - (1 if n > 1 else 0):.1f}" height="{row_height - 8}"/>')
+            parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
