@@ -1,4 +1,4 @@
-"""Shared browser fixtures: one headless Chromium per session, and the list of built pages."""
+"""Shared browser fixtures: one headless Chromium per test module, and the lists of built pages."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE_WIDTHS = (320, 360, 390, 414)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    # Module scope: Playwright's sync API allows one running instance at a time, and other
+    # test modules start their own.
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
