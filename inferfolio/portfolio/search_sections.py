@@ -6,6 +6,11 @@ companies, projects, skills) was not searchable.  :func:`sections` cuts a
 built page at its headings with an ``id`` (as the search plugin cuts
 Markdown) and :func:`merge_into_index` replaces those pages' entries in
 ``search/search_index.json`` with one entry per section.
+
+:func:`exclude_widgets` marks each widget with Material's
+``data-search-exclude``: a widget's pre-rendered controls, option lists and
+figures are not prose to search, and they made the index (fetched by every
+page at load) several times larger.
 """
 
 from __future__ import annotations
@@ -21,6 +26,32 @@ _SKIPPED = re.compile(r"<(script|style|svg|template)\b.*?</\1>", re.DOTALL | re.
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*"[^>]*>(.*)</article>', re.DOTALL)
 
 
+_WIDGET_ROOT = re.compile(r"<section\b(?=[^>]*\bdata-widget=)(?![^>]*\bdata-search-exclude)")
+_SECTION_TAG = re.compile(r"<section\b[^>]*>|</section\s*>", re.IGNORECASE)
+
+
+def exclude_widgets(content_html: str) -> str:
+    """*content_html* with ``data-search-exclude`` on every widget root (``<section data-widget=...>``)."""
+    return _WIDGET_ROOT.sub("<section data-search-exclude", content_html)
+
+
+def _without_excluded(page_html: str) -> str:
+    """*page_html* without the ``<section data-search-exclude>`` elements (nested sections balanced)."""
+    out, depth, skip_from, pos = [], 0, None, 0
+    for tag in _SECTION_TAG.finditer(page_html):
+        opening = not tag.group().startswith("</")
+        if skip_from is None:
+            if opening and "data-search-exclude" in tag.group():
+                out.append(page_html[pos:tag.start()])
+                skip_from, depth = tag.start(), 1
+            continue
+        depth += 1 if opening else -1
+        if depth == 0:
+            skip_from, pos = None, tag.end()
+    out.append(page_html[pos:] if skip_from is None else "")
+    return "".join(out)
+
+
 def _text(fragment: str) -> str:
     plain = html.unescape(_TAGS.sub(" ", _SKIPPED.sub(" ", fragment)))
     return " ".join(plain.split())
@@ -29,7 +60,7 @@ def _text(fragment: str) -> str:
 def sections(page_html: str, url: str, page_title: str) -> list[dict[str, str]]:
     """Search entries (``location``, ``title``, ``text``) of the page at *url*, one per heading with an id."""
     match = _ARTICLE.search(page_html)
-    body = match.group(1) if match else page_html
+    body = _without_excluded(match.group(1) if match else page_html)
     entries = []
     headings = list(_HEADING.finditer(body))
     intro = body[: headings[0].start()] if headings else body

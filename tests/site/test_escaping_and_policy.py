@@ -71,3 +71,15 @@ def test_search_sections_cut_at_headings_with_ids() -> None:
         {"location": "resume/#work", "title": "Work", "text": "Alexa notifications"},
         {"location": "resume/#skills", "title": "Skills &lt;3", "text": "Bedrock"},
     ]
+
+
+def test_widgets_are_excluded_from_search() -> None:
+    from inferfolio.portfolio.search_sections import exclude_widgets
+
+    content = '<p>Prose</p><section class="ifw" data-widget="quant"><section><h3 id="w">Widget</h3></section><select><option>Q4_K_M</option></select></section><p>After</p>'
+    marked = exclude_widgets(content)
+    assert marked.count("data-search-exclude") == 1 and exclude_widgets(marked) == marked
+    page = f'<article class="md-content__inner md-typeset">{marked}<h2 id="next">Next</h2><p>More</p></article>'
+    entries = sections(page, "", "Home")
+    assert entries == [{"location": "", "title": "Home", "text": "Prose After"},
+                       {"location": "#next", "title": "Next", "text": "More"}]
