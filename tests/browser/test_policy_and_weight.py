@@ -100,6 +100,7 @@ def test_pages_without_a_widget_stay_small_and_load_no_runtime(chromium: object,
     over = []
     runtime = []
     weights = {}
+    compressed = 0
     with_widgets = set(widget_pages(built_site))
     try:
         for rel in site_pages(built_site):
@@ -110,6 +111,7 @@ def test_pages_without_a_widget_stay_small_and_load_no_runtime(chromium: object,
             page.wait_for_load_state("networkidle")
             total = sum(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"] for r in responses)
             weights[rel] = total
+            compressed += sum((r.response().headers.get("content-encoding") == "gzip") for r in responses if r.response())
             if total > PAGE_BUDGET_BYTES:
                 over.append(f"/{rel}: {total} bytes")
             runtime += [f"/{rel}: {r.url}" for r in responses if any(m in r.url for m in RUNTIME_MARKERS)]
@@ -117,5 +119,5 @@ def test_pages_without_a_widget_stay_small_and_load_no_runtime(chromium: object,
         context.close()
     assert len(weights) >= 8
     assert over == [] and runtime == [], (over, runtime)
-    # Compression is on (the budget means transferred bytes): no page moves its raw size.
-    assert max(weights.values()) < 120_000, weights
+    # The budget means transferred bytes: the server compresses as a static host does.
+    assert compressed >= len(weights) * 5, compressed
