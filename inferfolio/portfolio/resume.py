@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .xmltext import xml_problems
 from .schema import Email, Field, Int, ListOf, Problem, Record, SchemaError, Str, Url, YearMonth, _Context, validate
 
 _SHORT = Str(max_len=120)
@@ -117,5 +118,8 @@ def load_resume(path: Path, page_exists: Callable[[str], bool], display_name: st
         raise SchemaError(name, [Problem(0, "", "file not found; create it (see README: 'Editing the résumé')")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemaError(name, [Problem(0, "", f"cannot be read: {exc}")]) from None
+    problems = xml_problems(text, "text")
+    if problems:
+        raise SchemaError(name, problems)
     return validate(text, resume_schema(page_exists), name)
 
