@@ -190,7 +190,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             return html
         if page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
             self.post_html[page.file.src_uri] = html
-        return search_sections.exclude_widgets(a11y.focusable_tables(html))
+        return a11y.focusable_tables(html)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:

@@ -7,10 +7,10 @@ built page at its headings with an ``id`` (as the search plugin cuts
 Markdown) and :func:`merge_into_index` replaces those pages' entries in
 ``search/search_index.json`` with one entry per section.
 
-:func:`exclude_widgets` marks each widget with Material's
-``data-search-exclude``: a widget's pre-rendered controls, option lists and
-figures are not prose to search, and they made the index (fetched by every
-page at load) several times larger.
+Widgets carry Material's ``data-search-exclude`` on their root (the core's
+markup, :mod:`inferlab.ui.render`): a widget's pre-rendered controls, option
+lists and figures are not prose to search, and they made the index (fetched by
+every page at load) several times larger.
 """
 
 from __future__ import annotations
@@ -26,13 +26,7 @@ _SKIPPED = re.compile(r"<(script|style|svg|template)\b.*?</\1>", re.DOTALL | re.
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*"[^>]*>(.*)</article>', re.DOTALL)
 
 
-_WIDGET_ROOT = re.compile(r"<section\b(?=[^>]*\bdata-widget=)(?![^>]*\bdata-search-exclude)")
 _SECTION_TAG = re.compile(r"<section\b[^>]*>|</section\s*>", re.IGNORECASE)
-
-
-def exclude_widgets(content_html: str) -> str:
-    """*content_html* with ``data-search-exclude`` on every widget root (``<section data-widget=...>``)."""
-    return _WIDGET_ROOT.sub("<section data-search-exclude", content_html)
 
 
 def _without_excluded(page_html: str) -> str:

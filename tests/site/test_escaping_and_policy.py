@@ -74,11 +74,10 @@ def test_search_sections_cut_at_headings_with_ids() -> None:
 
 
 def test_widgets_are_excluded_from_search() -> None:
-    from inferfolio.portfolio.search_sections import exclude_widgets
+    from inferlab.ui import render_widget
 
-    content = '<p>Prose</p><section class="ifw" data-widget="quant"><section><h3 id="w">Widget</h3></section><select><option>Q4_K_M</option></select></section><p>After</p>'
-    marked = exclude_widgets(content)
-    assert marked.count("data-search-exclude") == 1 and exclude_widgets(marked) == marked
+    assert render_widget("quant", "", widget_id="ifw-quant").count("data-search-exclude") == 1
+    marked = '<p>Prose</p><section class="ifw" data-widget="quant" data-search-exclude><section><h3 id="w">Widget</h3></section><select><option>Q4_K_M</option></select></section><p>After</p>'
     page = f'<article class="md-content__inner md-typeset">{marked}<h2 id="next">Next</h2><p>More</p></article>'
     entries = sections(page, "", "Home")
     assert entries == [{"location": "", "title": "Home", "text": "Prose After"},
