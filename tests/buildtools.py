@@ -143,3 +143,17 @@ def serve_directory(directory: Path, port: int = 0, host_headers: bool = False) 
     server = _Server(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def post_path(name: str) -> str:
+    """The built URL path of ``posts/<name>.md`` (``blog/YYYY/MM/DD/<slug>/``), from its front matter."""
+    import re
+
+    text = (ROOT / "posts" / f"{name}.md").read_text(encoding="utf-8")
+    front = text.split("---", 2)[1]
+    date = re.search(r"^date:\s*[\"']?(\d{4})-(\d{2})-(\d{2})", front, re.M)
+    slug = re.search(r"^slug:\s*[\"']?([^\"'\s]+)", front, re.M)
+    if date is None:
+        raise ValueError(f"posts/{name}.md: no date in the front matter")
+    year, month, day = date.groups()
+    return f"blog/{year}/{month}/{day}/{slug.group(1) if slug else name}/"

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from buildtools import ROOT, run_mkdocs_build, serve_directory  # noqa: E402
+from buildtools import ROOT, post_path, run_mkdocs_build, serve_directory  # noqa: E402
 from reference_site import build_reference_site  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -44,8 +44,8 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 PAGES = {
     "home": "",
     "résumé": "resume/",
-    "long post": "blog/2026/10/18/llama-cpp-optimization-parameters/",
-    "widget page": "blog/2026/11/08/llm-orchestration-pipeline/",
+    "long post": post_path("llama-cpp-optimization-parameters"),
+    "widget page": post_path("llm-orchestration-pipeline"),
 }
 REFERENCE_PAGES = {"stock home": "", "stock article": "article/"}
 

@@ -22,14 +22,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from buildtools import post_path
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-QUANT_PAGE = "blog/2026/11/22/llama-cpp-optimization-parameters/"
-PIPELINE_PAGE = "blog/2026/11/22/llm-orchestration-pipeline/"
+QUANT_PAGE = post_path("llama-cpp-optimization-parameters")
+PIPELINE_PAGE = post_path("llm-orchestration-pipeline")
 LIVE_TIMEOUT_MS = 60_000
 
 
