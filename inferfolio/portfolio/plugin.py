@@ -29,13 +29,14 @@ from typing import Any
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from markupsafe import Markup
 
 from . import a11y, csp, search_sections
+from .widget_sections import static_widgets, without_widgets
 from .config import PortfolioConfig
 from .escaping import add_noopener, escape_page_meta, plain_text
 from .feed import FeedEntry, FeedInfo, atom_feed
@@ -83,6 +84,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     # -- files ----------------------------------------------------------------
 
+    @event_priority(50)  # mounts posts/ before the blog plugin collects its posts
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return None
@@ -185,12 +187,24 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         write_card(card, Path(config.site_dir) / path, self.root / self.config.social_cards_cache)
         return {"url": site_url + path, "width": WIDTH, "height": HEIGHT, "alt": f"{title}: {description}"}
 
+    @event_priority(50)  # before the blog plugin computes the reading time
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
             return html
         if page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
             self.post_html[page.file.src_uri] = html
+            self._set_readtime(html, page, config)
         return a11y.focusable_tables(html)
+
+    @staticmethod
+    def _set_readtime(html: str, page: Page, config: MkDocsConfig) -> None:
+        """The blog's reading time, counted on the prose: a widget's controls and numbers are not read."""
+        blog = config.plugins.get("material/blog")
+        if blog is None or not blog.config.post_readtime or page.meta.get("readtime"):
+            return
+        from material.plugins.blog.readtime import readtime
+
+        page.config.readtime = readtime(without_widgets(html), blog.config.post_readtime_words_per_minute)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:
@@ -235,7 +249,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 url=site_url + post["url"],
                 published=post["date"],
                 summary=post["description"],
-                content_html=self.post_html.get(post["src_uri"], ""),
+                content_html=static_widgets(self.post_html.get(post["src_uri"], ""), site_url + post["url"]),
                 categories=post["categories"],
             )
             for post in posts

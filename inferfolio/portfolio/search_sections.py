@@ -20,30 +20,17 @@ import json
 import re
 from pathlib import Path
 
+from .widget_sections import replace_sections
+
 _HEADING = re.compile(r"<h([1-3])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.DOTALL | re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 _SKIPPED = re.compile(r"<(script|style|svg|template)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*"[^>]*>(.*)</article>', re.DOTALL)
 
 
-_SECTION_TAG = re.compile(r"<section\b[^>]*>|</section\s*>", re.IGNORECASE)
-
-
 def _without_excluded(page_html: str) -> str:
     """*page_html* without the ``<section data-search-exclude>`` elements (nested sections balanced)."""
-    out, depth, skip_from, pos = [], 0, None, 0
-    for tag in _SECTION_TAG.finditer(page_html):
-        opening = not tag.group().startswith("</")
-        if skip_from is None:
-            if opening and "data-search-exclude" in tag.group():
-                out.append(page_html[pos:tag.start()])
-                skip_from, depth = tag.start(), 1
-            continue
-        depth += 1 if opening else -1
-        if depth == 0:
-            skip_from, pos = None, tag.end()
-    out.append(page_html[pos:] if skip_from is None else "")
-    return "".join(out)
+    return replace_sections(page_html, "data-search-exclude", lambda attrs, section: "")
 
 
 def _text(fragment: str) -> str:

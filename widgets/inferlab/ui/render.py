@@ -221,4 +221,23 @@ def fidelity_text(cls: type[Widget]) -> str:
     return _FIDELITY[cls.name]
 
 
-__all__ = ["Block", "parse_block", "parse_preset", "render_block", "render_widget", "explain"]
+def render_static(name: str, values: Mapping[str, Any], *, title: str, link: str) -> str:
+    """A widget as a plain figure for a feed reader or an e-mail: its numbers, status and charts, no controls.
+
+    *values* are the widget's inputs as the page started it (the root's
+    ``data-options``); *link* points at the live widget on the site.
+    """
+    cls = widget_class(name)
+    widget = cls(cls.params.parse(values))
+    view = widget.view()
+    frame = make_frame(widget, view)
+    rows = "".join(f"<tr><th scope=\"row\">{html.text(m.label)}</th><td>{html.text(frame['metrics'][m.key]['text'])}</td></tr>"
+                   for m in cls.metrics)
+    charts = "".join(f"<figure>{view.charts[c.name]}<figcaption>{html.text(c.caption)}</figcaption></figure>"
+                     for c in cls.charts if view.charts.get(c.name))
+    return (f'<figure class="ifw-static"><figcaption><strong>{html.text(title)}</strong> (computed when the page was '
+            f'built; <a href="{html.attr(link)}">run it live on the site</a>)</figcaption>'
+            f"<table><tbody>{rows}</tbody></table><p>{html.text(view.status)}</p>{charts}</figure>")
+
+
+__all__ = ["Block", "parse_block", "parse_preset", "render_block", "render_static", "render_widget", "explain"]
