@@ -220,7 +220,9 @@ def test_tags_with_markup_are_refused(tmp_path: Path, tag: str) -> None:
 def test_resume_url_with_quotes_or_markup_is_refused(tmp_path: Path, url: str) -> None:
     source = Path(__file__).resolve().parents[2] / "docs" / "resume.yml"
     text = source.read_text(encoding="utf-8")
-    text, count = re.subn(r"(?m)^(  url: ).*$", lambda m: m.group(1) + json.dumps(url), text, count=1)
+    # the contact button and its URL are optional (the owner has not given one): add them with the hostile URL
+    text, count = re.subn(r"(?m)^contact:\n", lambda m: f"contact:\n  button: Write to me\n  url: {json.dumps(url)}\n",
+                          text, count=1)
     assert count == 1
     line = text[: text.index(json.dumps(url))].count("\n") + 1
     path = tmp_path / "resume.yml"
