@@ -9,8 +9,11 @@ from mkdocs.config.base import Config
 class PortfolioConfig(Config):
     enabled = c.Type(bool, default=True)
 
-    # Résumé data: one YAML file, relative to mkdocs.yml.
+    # Résumé data: one file relative to mkdocs.yml, in the site's YAML format or JSON Resume
+    # (.json, or YAML with `basics`); its photo's sizes go to photo_dir, cached in photo_cache.
     resume = c.Type(str, default="docs/resume.yml")
+    photo_dir = c.Type(str, default="assets/images")
+    photo_cache = c.Type(str, default=".cache/photos")
 
     # Posts: a folder of Markdown files (relative to mkdocs.yml) mounted into
     # Material's blog; the blog plugin's ``blog_dir`` says where.

@@ -3,8 +3,10 @@
 Hooks, in build order:
 
 * ``on_config``  – locate the résumé and posts; read the blog plugin's options.
-* ``on_files``   – validate the résumé; validate and mount ``posts/`` into the
-  blog (this runs before Material's blog plugin, which then sees the posts).
+* ``on_files``   – validate the résumé (the site's YAML format or JSON Resume),
+  make the photo's sizes and keep the source files out of the site; validate
+  and mount ``posts/`` into the blog (this runs before Material's blog
+  plugin, which then sees the posts).
 * ``on_nav`` / ``on_page_markdown`` – escape the plain-text front matter
   that Material prints (``escaping.escape_page_meta``).
 * ``on_page_context`` – give templates ``resume``, ``radar_svg``,
@@ -13,8 +15,9 @@ Hooks, in build order:
 * ``on_page_content`` – keep each post's HTML for the feed.
 * ``on_post_page`` – ``rel="noopener"`` on links to other sites; keep the
   text of the résumé-drawn pages for search.
-* ``on_post_build`` – write the Atom feed, add the résumé pages to the search
-  index, apply the Content-Security-Policy (not under ``mkdocs serve``).
+* ``on_post_build`` – write the Atom feed and ``resume.json`` (JSON Resume,
+  next to the résumé page), add the résumé pages to the search index, apply
+  the Content-Security-Policy (not under ``mkdocs serve``).
 
 Every author error becomes a ``PluginError`` whose message names the file,
 line, field, bad value and what is allowed.
@@ -36,13 +39,14 @@ from mkdocs.structure.pages import Page
 from markupsafe import Markup
 
 from . import a11y, csp, search_sections
+from .photo import PhotoSize, photo_sizes
 from .widget_sections import static_widgets, without_widgets
 from .config import PortfolioConfig
 from .escaping import add_noopener, escape_page_meta, plain_text
 from .feed import FeedEntry, FeedInfo, atom_feed
 from .posts import Post, front_matter_schema, load_posts
 from .radar import radar_svg
-from .resume import load_resume
+from .resume import Resume, jsonresume_text, read_resume
 from .seo import blog_posting_jsonld, person_jsonld
 from .social import HEIGHT, WIDTH, Card, write_card
 
@@ -55,6 +59,9 @@ log = get_plugin_logger(__name__)
 class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def __init__(self) -> None:
         self.resume: dict[str, Any] = {}
+        self.resume_data: Resume | None = None
+        self.photo: list[PhotoSize] = []
+        self.resume_json_path = "resume.json"
         self.posts: list[Post] = []
         self.post_html: dict[str, str] = {}
         self.files: Files | None = None
@@ -79,6 +86,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.authors_file = Path(config.docs_dir) / blog_options.get("authors_file", "{blog}/.authors.yml").format(blog=self.blog_dir)
         self.post_html = {}
         self.search_pages = {}
+        self.resume_json_path = "resume.json"
         self.authors = self._authors()
         return config
 
@@ -89,14 +97,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if not self.config.enabled:
             return None
         self.files = files
-        try:
-            self.resume = load_resume(
-                self.resume_path,
-                page_exists=lambda uri: files.get_file_from_path(uri) is not None,
-                display_name=self._display(self.resume_path),
-            )
-        except ValueError as exc:
-            raise PluginError(f"résumé: {exc}") from None
+        self._load_resume(files, config)
         if self.posts_path.is_dir():
             self._mount_posts(files, config)
         else:
@@ -106,6 +107,37 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             # real feed is written over it in on_post_build.
             files.append(File.generated(config, self.config.feed_path, content=""))
         return files
+
+    def _load_resume(self, files: Files, config: MkDocsConfig) -> None:
+        """Validate the résumé; publish its photo's sizes instead of the source files."""
+
+        def find_file(uri: str) -> Path | None:
+            file = files.get_file_from_path(uri)
+            return Path(file.abs_src_path) if file is not None and file.abs_src_path else None
+
+        try:
+            self.resume_data = read_resume(self.resume_path, page_exists=lambda uri: files.get_file_from_path(uri) is not None,
+                                           display_name=self._display(self.resume_path), find_file=find_file)
+        except ValueError as exc:
+            raise PluginError(f"résumé: {exc}") from None
+        self.resume = self.resume_data.view
+        sources = [self._docs_uri(self.resume_path, config), self.resume_data.photo]
+        self.photo = []
+        if self.resume_data.photo:
+            self.photo = photo_sizes(find_file(self.resume_data.photo), self.config.photo_dir.strip("/"),
+                                     self.root / self.config.photo_cache)
+        for uri in filter(None, sources):  # the résumé file and the photo's original (with its metadata) stay private
+            file = files.get_file_from_path(uri)
+            if file is not None:
+                files.remove(file)
+        for size in self.photo:
+            files.append(File.generated(config, size.path, content=size.data))
+
+    def _docs_uri(self, path: Path, config: MkDocsConfig) -> str | None:
+        try:
+            return path.resolve().relative_to(Path(config.docs_dir).resolve()).as_posix()
+        except ValueError:
+            return None
 
     def _mount_posts(self, files: Files, config: MkDocsConfig) -> None:
         schema = front_matter_schema(self.categories, self._author_ids())
@@ -156,9 +188,13 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         site_url = config.site_url or ""
         template = page.meta.get("template")
         if template in RESUME_TEMPLATES:
-            context["radar_svg"] = radar_svg(self.resume["radar"])
+            context["radar_svg"] = radar_svg(self.resume["radar"]) if self.resume.get("radar") else ""
             context["latest_posts"] = self.published_posts()[: self.config.posts_on_home]
-            context["person_jsonld"] = person_jsonld(self.resume, site_url)
+            context["person_jsonld"] = person_jsonld(self.resume, site_url, self._photo_url(site_url))
+            context["resume_photo"] = self._photo_context()
+        if template == "resume.html":
+            self.resume_json_path = posixpath.join(posixpath.dirname(page.file.dest_uri), "resume.json")
+            context["resume_json"] = self.resume_json_path
         card = self._social_card(page, config) if self.config.social_cards and site_url else None
         context["social_card"] = card
         post = self._post_of(page)
@@ -167,6 +203,19 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             context["post_jsonld"] = blog_posting_jsonld(post.meta, page.canonical_url or site_url + page.url, author,
                                                          site_url, card["url"] if card else None)
         return context
+
+    def _photo_context(self) -> dict[str, Any] | None:
+        """What the templates need to show the photo: its sizes (for srcset), display size and alt text."""
+        if not self.photo:
+            return None
+        from .photo import DISPLAY_PX
+
+        return {"sizes": [{"path": size.path, "width": size.width} for size in self.photo],
+                "src": self.photo[0].path, "display": DISPLAY_PX, "alt": f"Photo of {self.resume['name']}"}
+
+    def _photo_url(self, site_url: str) -> str | None:
+        """The largest photo size's address (absolute when the site's URL is known)."""
+        return site_url + self.photo[-1].path if self.photo else None
 
     def _post_of(self, page: Page) -> Post | None:
         return next((post for post in self.posts if post.src_uri == page.file.src_uri), None)
@@ -232,10 +281,21 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             return
         site_dir = Path(config.site_dir)
         search_sections.merge_into_index(site_dir / "search" / "search_index.json", self.search_pages)
+        self._write_resume_json(site_dir, config.site_url or "")
         if self.config.feed_enabled:
             self._write_feed(config)
         if self.config.csp and not self.serving:
             csp.apply_policy(site_dir)
+
+    def _write_resume_json(self, site_dir: Path, site_url: str) -> None:
+        """The résumé as JSON Resume, next to the résumé page, for the JSON Resume ecosystem's tools and themes."""
+        if self.resume_data is None:
+            return
+        target = site_dir / self.resume_json_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = jsonresume_text(self.resume_data.jsonresume, image_url=self._photo_url(site_url),
+                               canonical_url=site_url + self.resume_json_path if site_url else None)
+        target.write_text(text, encoding="utf-8")
 
     def _write_feed(self, config: MkDocsConfig) -> None:
         site_url = config.site_url or ""

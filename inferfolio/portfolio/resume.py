@@ -1,13 +1,22 @@
-"""The résumé: one YAML file, validated on load, rendered by the home and résumé pages.
+"""The résumé: one file, validated on load, rendered by the home and résumé pages.
 
-``load_resume(path, page_exists)`` returns the data as plain dicts and lists
-(what Jinja templates read) or raises :class:`~.schema.SchemaError` naming the
-file, line, field path, bad value and what is expected.  The schema below is
-the reference for authors; the README shows an annotated example.
+The file is either the site's own YAML format (``docs/resume.yml``) or a JSON
+Resume v1.0.0 document (JSON, or the same structure in YAML).  A document
+with ``basics``, ``work``, ``meta`` or ``$schema`` at the top, or any
+``.json`` file, is read as JSON Resume.  :func:`read_resume` returns a
+:class:`Resume`: the JSON Resume document (what ``resume.json`` publishes)
+and the view the templates read; any mistake raises
+:class:`~.schema.SchemaError` naming the file, line, field path, bad value
+and what is allowed (JSON included: :mod:`.documents` keeps lines).
+
+The fields of both formats are in :mod:`.resume_fields`; the README's
+"Editing the résumé" shows an annotated example.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,99 +24,45 @@ from typing import Any
 
 import yaml
 
+from .documents import compose_json, compose_yaml
+from .resume_fields import resume_sections
+from .resume_formats import EXTENSION, JSONRESUME_SCHEMA_URL, jsonresume_schema, native_schema, to_jsonresume, to_view
+from .schema import Problem, Record, SchemaError, validate_node
 from .xmltext import xml_problems
-from .schema import Email, Field, Int, ListOf, Problem, Record, SchemaError, Str, Url, YearMonth, _Context, validate
 
-_SHORT = Str(max_len=120)
-_TEXT = Str(max_len=600)
+#: Top-level keys that mark a JSON Resume document (its site-format counterpart has none of them).
+JSONRESUME_KEYS = ("basics", "work", "meta", "$schema")
+
+
+def _no_file(uri: str) -> Path | None:
+    return None
+
+
+def resume_schema(page_exists: Callable[[str], bool], find_file: Callable[[str], Path | None] = _no_file) -> Record:
+    """The schema of the site's own format (kept under this name for callers and tests)."""
+    return native_schema(page_exists, find_file)
 
 
 @dataclass
-class DocPage(Field):
-    """A docs-relative Markdown path (``projects/x.md``) that must exist in the site."""
+class Resume:
+    """A validated résumé: *jsonresume* is the document ``resume.json`` publishes, *view* what templates read."""
 
-    exists: Callable[[str], bool]
+    jsonresume: dict[str, Any]
+    view: dict[str, Any]
+    source_format: str  # "native" or "jsonresume"
 
-    expected = "the path of a page under docs/, like projects/my-project.md"
-
-    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
-        value = Str(pattern=r"[\w./-]+\.md", expected_text=self.expected).check(node, path, ctx)
-        if isinstance(value, str) and not self.exists(value):
-            ctx.fail(node, path, f"{value!r} is not a page of this site; expected {self.expected}")
-        return value
-
-
-def _dates_in_order(entry: dict[str, Any]) -> list[tuple[str, str]]:
-    end = entry["end"]
-    if end != "present" and end < entry["start"]:
-        return [("end", f"{end!r} is before start {entry['start']!r}; expected a date on or after the start, or 'present'")]
-    return []
+    @property
+    def photo(self) -> str | None:
+        """The docs-relative path of the photo file, if the résumé has one."""
+        return self.view.get("photo")
 
 
-def _button_with_url(contact: dict[str, Any]) -> list[tuple[str, str]]:
-    present = [key for key in ("button", "url") if key in contact]
-    if len(present) == 1:
-        missing = "url" if present == ["button"] else "button"
-        return [(missing, "is missing; expected button and url together (the call to action and where it leads), or neither")]
-    return []
-
-
-def resume_schema(page_exists: Callable[[str], bool]) -> Record:
-    """The résumé schema; *page_exists* tells whether a docs-relative page exists."""
-    return Record(
-        required={
-            "name": _SHORT,
-            "headline": Str(max_len=200),
-            "summary": _TEXT,
-            "stats": ListOf(Record({"value": Str(max_len=12), "label": _SHORT}), min_items=1, max_items=6),
-            "experience": ListOf(
-                Record(
-                    required={
-                        "company": _SHORT,
-                        "role": _SHORT,
-                        "start": YearMonth(),
-                        "end": YearMonth(allow_present=True),
-                        "summary": _TEXT,
-                        "bullets": ListOf(_TEXT, min_items=1, max_items=8),
-                    },
-                    optional={"team": _SHORT},
-                    rules=[_dates_in_order],
-                ),
-                max_items=20,
-            ),
-            "projects": ListOf(
-                Record(
-                    required={
-                        "title": _SHORT,
-                        "tagline": Str(max_len=200),
-                        "summary": _TEXT,
-                        "page": DocPage(page_exists),
-                        "tags": ListOf(Str(max_len=40), max_items=10),
-                    },
-                    optional={"metric": Record({"value": Str(max_len=12), "label": _SHORT})},
-                ),
-                max_items=12,
-            ),
-            "radar": ListOf(Record({"skill": Str(max_len=40), "level": Int(0, 100)}), min_items=3, max_items=12),
-            "skills": ListOf(Record({"category": Str(max_len=40), "items": ListOf(Str(max_len=60), max_items=30)}), max_items=12),
-            "contact": Record(
-                required={"heading": _SHORT, "text": _TEXT},
-                optional={"button": Str(max_len=40), "url": Url()},
-                rules=[_button_with_url],
-            ),
-        },
-        optional={
-            "kicker": _SHORT,
-            "location": _SHORT,
-            "email": Email(),
-            "links": ListOf(Record({"label": Str(max_len=40), "url": Url()}), min_items=0, max_items=12),
-        },
-    )
-
-
-def load_resume(path: Path, page_exists: Callable[[str], bool], display_name: str | None = None) -> dict[str, Any]:
+def read_resume(path: Path, page_exists: Callable[[str], bool], display_name: str | None = None,
+                find_file: Callable[[str], Path | None] = _no_file) -> Resume:
     """Read and validate the résumé at *path*.
 
+    *page_exists* tells whether a docs-relative page exists (project pages);
+    *find_file* maps a docs-relative path to its file (the photo).
     *display_name* is the file name used in messages (default: *path*).
     Raises :class:`SchemaError` (also for a missing or unreadable file).
     """
@@ -121,5 +76,81 @@ def load_resume(path: Path, page_exists: Callable[[str], bool], display_name: st
     problems = xml_problems(text, "text")
     if problems:
         raise SchemaError(name, problems)
-    return validate(text, resume_schema(page_exists), name)
+    is_json = path.suffix.lower() == ".json"
+    node = compose_json(text, name) if is_json else compose_yaml(text, name)
+    is_jsonresume = is_json or (isinstance(node, yaml.MappingNode) and any(
+        getattr(key, "value", None) in JSONRESUME_KEYS for key, _ in node.value))
+    schema = (jsonresume_schema if is_jsonresume else native_schema)(page_exists, find_file)
+    data = validate_node(node, schema, name)
+    problems = _name_problems(node, is_jsonresume)
+    if problems:
+        raise SchemaError(name, problems)
+    sections = resume_sections(page_exists)
+    document = data if is_jsonresume else to_jsonresume(data, sections)
+    return Resume(document, to_view(document, sections), "jsonresume" if is_jsonresume else "native")
 
+
+def load_resume(path: Path, page_exists: Callable[[str], bool], display_name: str | None = None,
+                find_file: Callable[[str], Path | None] = _no_file) -> dict[str, Any]:
+    """The view of the résumé at *path* (see :func:`read_resume`)."""
+    return read_resume(path, page_exists, display_name, find_file).view
+
+
+# -- names that key the extension block ------------------------------------------
+
+def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value
+    return None
+
+
+def _name_problems(root: yaml.Node, is_jsonresume: bool) -> list[Problem]:
+    """Entries whose extras are looked up by name must have names of their own, and every extra a named entry."""
+    if is_jsonresume:
+        groups = {"projects": [("projects", "name")], "publications": [("publications", "name")]}
+    else:
+        groups = {"projects": [("projects", "title"), ("talks", "title")], "publications": [("publications", "title")]}
+    problems: list[Problem] = []
+    for extension, lists in groups.items():
+        seen: dict[str, str] = {}
+        for list_key, name_key in lists:
+            items = _get(root, list_key)
+            for index, item in enumerate(items.value if isinstance(items, yaml.SequenceNode) else []):
+                name_node = _get(item, name_key)
+                if not isinstance(name_node, yaml.ScalarNode):
+                    continue
+                where = f"{list_key}[{index}]"
+                name = name_node.value.strip()
+                if name in seen:
+                    problems.append(Problem(name_node.start_mark.line + 1, f"{where}.{name_key}",
+                                            f"{name!r} is also the name of {seen[name]}; expected a name of its own "
+                                            "(the site finds each entry's extras by its name)"))
+                seen.setdefault(name, where)
+        extras = _get(_get(_get(root, "meta"), EXTENSION), extension) if is_jsonresume else None
+        for key_node, _ in extras.value if isinstance(extras, yaml.MappingNode) else []:
+            key = str(getattr(key_node, "value", "")).strip()
+            if key and key not in seen:
+                names = ", ".join(repr(n) for n in list(seen)[:8]) or "none yet"
+                problems.append(Problem(key_node.start_mark.line + 1, f"meta.{EXTENSION}.{extension}.{key}",
+                                        f"no entry of {extension} is named {key!r}; expected one of the names in "
+                                        f"{extension} ({names})"))
+    return problems
+
+
+# -- the published file ----------------------------------------------------------
+
+def jsonresume_text(document: dict[str, Any], image_url: str | None = None, canonical_url: str | None = None) -> str:
+    """``resume.json``: the JSON Resume document, naming its schema, with the photo's and its own address.
+
+    *image_url* replaces ``basics.image`` (a path under docs/ in the source)
+    with the address of the photo the build made; *canonical_url* becomes
+    ``meta.canonical`` unless the author set one.
+    """
+    out = {"$schema": JSONRESUME_SCHEMA_URL, **copy.deepcopy(document)}
+    if image_url and "image" in out["basics"]:
+        out["basics"]["image"] = image_url
+    if canonical_url:
+        out.setdefault("meta", {}).setdefault("canonical", canonical_url)
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"

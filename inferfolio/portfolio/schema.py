@@ -1,4 +1,4 @@
-"""A small validator for YAML documents that reports *where* a value is wrong.
+"""A small validator for author documents that reports *where* a value is wrong.
 
 The résumé and post front matter are plain YAML, but an author who mistypes a
 date should see ``docs/resume.yml:14: experience[0].start: '2023-13' is not a
@@ -6,9 +6,10 @@ date; expected YYYY or YYYY-MM`` rather than a stack trace.  PyYAML's node
 tree (``yaml.compose``) keeps the line of every value, so validation walks the
 nodes instead of the loaded objects.
 
-A schema is built from the field types below; ``validate(node, schema)``
-returns the plain Python value or raises :class:`SchemaError` listing every
-problem found (not just the first).
+A schema is built from the field types below; ``validate(text, schema)``
+(YAML) or ``validate_node(node, schema)`` (any document read by
+:mod:`.documents`, JSON included) returns the plain Python value or raises
+:class:`SchemaError` listing every problem found (not just the first).
 """
 
 from __future__ import annotations
@@ -21,29 +22,9 @@ from typing import Any
 
 import yaml
 
+from .documents import MAX_DEPTH, Problem, SchemaError, compose_yaml, depth_problem
 
-@dataclass(frozen=True)
-class Problem:
-    """One invalid value: its 1-based *line*, dotted *path* and a *message*."""
-
-    line: int
-    path: str
-    message: str
-
-    def format(self, filename: str) -> str:
-        where = f"{filename}:{self.line}" if self.line else filename
-        return f"{where}: {self.path or '(document)'}: {self.message}"
-
-
-class SchemaError(ValueError):
-    """Raised with every :class:`Problem` found in one document."""
-
-    def __init__(self, filename: str, problems: Sequence[Problem]) -> None:
-        self.filename = filename
-        self.problems = list(problems)
-        lines = "\n  ".join(p.format(filename) for p in self.problems)
-        noun = "problem" if len(self.problems) == 1 else "problems"
-        super().__init__(f"{len(self.problems)} {noun} in {filename}:\n  {lines}")
+__all__ = ["MAX_DEPTH", "Problem", "SchemaError"]  # re-exported: callers import them from here
 
 
 def _shown(node: yaml.Node) -> str:
@@ -166,23 +147,30 @@ class Choice(Field):
 
 
 @dataclass
-class YearMonth(Field):
-    """``YYYY`` or ``YYYY-MM`` (a résumé date); *allow_present* also accepts ``present``."""
+class ResumeDate(Field):
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (JSON Resume's ``iso8601``); *allow_present* also accepts ``present``.
+
+    Returned as written (a string), so a date keeps the precision its author chose.
+    """
 
     allow_present: bool = False
 
     @property
     def expected(self) -> str:  # type: ignore[override]
-        return "YYYY or YYYY-MM" + (" or 'present'" if self.allow_present else "")
+        return "YYYY, YYYY-MM or YYYY-MM-DD" + (" or 'present'" if self.allow_present else "")
 
     def parse(self, node: yaml.ScalarNode) -> Any:
         text = node.value.strip()
         if self.allow_present and text.lower() == "present":
             return "present"
-        match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
-        if match and 1950 <= int(match[1]) <= 2100 and (match[2] is None or 1 <= int(match[2]) <= 12):
-            return text
-        return _MISSING
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+        if match is None or not 1900 <= int(match[1]) <= 2100:
+            return _MISSING
+        try:
+            _dt.date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
+        except ValueError:
+            return _MISSING
+        return text
 
 
 @dataclass
@@ -230,12 +218,15 @@ class Record(Field):
     optional: Mapping[str, Field] = field(default_factory=dict)
     #: Called with the checked mapping; returns extra ``(key, message)`` problems.
     rules: Sequence[Callable[[dict[str, Any]], list[tuple[str, str]]]] = ()
+    #: Checks keys not named above; ``None`` (the default) makes them errors.
+    other: Field | None = None
 
     expected = "a mapping"
 
     def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
         if not isinstance(node, yaml.MappingNode):
-            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected a mapping with keys {', '.join(self.required)}")
+            keys = f" with keys {', '.join(self.required)}" if self.required else ""
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected a mapping{keys}")
             return _MISSING
         allowed = {**self.required, **self.optional}
         result: dict[str, Any] = {}
@@ -243,14 +234,14 @@ class Record(Field):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             sub = f"{path}.{key}" if path else key
-            if key not in allowed:
+            if key not in allowed and self.other is None:
                 ctx.fail(key_node, sub, f"unknown field; allowed fields: {', '.join(allowed)}")
                 continue
             if key in nodes:
                 ctx.fail(key_node, sub, "appears twice")
                 continue
             nodes[key] = value_node
-            result[key] = allowed[key].check(value_node, sub, ctx)
+            result[key] = allowed.get(key, self.other).check(value_node, sub, ctx)
         for key, spec in self.required.items():
             if key not in nodes:
                 ctx.fail(node, f"{path}.{key}" if path else key, f"is missing; expected {spec.expected}")
@@ -261,37 +252,73 @@ class Record(Field):
         return result
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (``*name``).
+@dataclass
+class MapOf(Field):
+    """A mapping from names (text) to *value*s, with at most *max_items* entries."""
 
-    Author files have no use for them, and a walk over aliased nodes can be
-    made to visit billions of nodes (nested aliases) or never end (an alias
-    to its own parent).
-    """
+    value: Field
+    max_items: int = 50
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not supported; write the value out", event.start_mark)
-        return super().compose_node(parent, index)
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a mapping of up to {self.max_items} names, each to {self.value.expected}"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            ctx.fail(node, path, f"{_shown(node)} is not allowed; expected {self.expected}")
+            return _MISSING
+        if len(node.value) > self.max_items:
+            ctx.fail(node, path, f"{len(node.value)} entries are not allowed; expected at most {self.max_items}")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value.strip() if isinstance(key_node, yaml.ScalarNode) else ""
+            sub = f"{path}.{key}" if key else path
+            if not key:
+                ctx.fail(key_node, path, f"{_shown(key_node)} is not allowed as a name; expected text")
+            elif key in result:
+                ctx.fail(key_node, sub, "appears twice")
+            else:
+                result[key] = self.value.check(value_node, sub, ctx)
+        return result
 
 
-#: Deeper nesting than this is refused (the walk is recursive, and no author file needs it).
-MAX_DEPTH = 50
+class Plain(Field):
+    """Any value, kept as it is (for tool settings that other programs own, like JSON Resume's ``meta``)."""
+
+    expected = "any value"
+
+    def check(self, node: yaml.Node, path: str, ctx: _Context) -> Any:
+        return plain_value(node)
 
 
-def _depth_problem(node: yaml.Node, line_offset: int) -> Problem | None:
-    """A problem for the first node nested deeper than MAX_DEPTH, found without recursion."""
-    stack = [(node, 0)]
-    while stack:
-        current, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return Problem(current.start_mark.line + 1 + line_offset, "", f"nested more than {MAX_DEPTH} levels deep")
-        if isinstance(current, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in current.value)
-        elif isinstance(current, yaml.MappingNode):
-            stack.extend((child, depth + 1) for pair in current.value for child in pair)
-    return None
+def plain_value(node: yaml.Node) -> Any:
+    """The JSON-compatible Python value of *node*: text, numbers, booleans, null, lists and mappings."""
+    if isinstance(node, yaml.SequenceNode):
+        return [plain_value(child) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(getattr(k, "value", k)): plain_value(v) for k, v in node.value}
+    tag, text = node.tag, node.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() in ("true", "yes", "on")
+    if tag == "tag:yaml.org,2002:int" and re.fullmatch(r"[-+]?\d{1,18}", text):
+        return int(text)
+    if tag == "tag:yaml.org,2002:float" and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
+        return float(text)
+    return text
+
+
+def validate_node(node: yaml.Node, schema: Field, filename: str, line_offset: int = 0) -> Any:
+    """Check a composed document against *schema*; return its plain value or raise :class:`SchemaError`."""
+    too_deep = depth_problem(node, line_offset)
+    if too_deep is not None:
+        raise SchemaError(filename, [too_deep])
+    ctx = _Context(line_offset)
+    value = schema.check(node, "", ctx)
+    if ctx.problems:
+        raise SchemaError(filename, ctx.problems)
+    return value
 
 
 def validate(text: str, schema: Field, filename: str, line_offset: int = 0) -> Any:
@@ -302,34 +329,4 @@ def validate(text: str, schema: Field, filename: str, line_offset: int = 0) -> A
     naming *filename*, the line, the field path, the bad value and what is
     expected.
     """
-    ctx = _Context(line_offset)
-    try:
-        node = yaml.compose(text, Loader=_NoAliasLoader)
-    except yaml.YAMLError as exc:
-        raise SchemaError(filename, [_yaml_problem(exc, text, line_offset)]) from None
-    except RecursionError:
-        raise SchemaError(filename, [Problem(0, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
-    if node is None:
-        raise SchemaError(filename, [Problem(1 + line_offset, "", "the document is empty")])
-    too_deep = _depth_problem(node, line_offset)
-    if too_deep is not None:
-        raise SchemaError(filename, [too_deep])
-    value = schema.check(node, "", ctx)
-    if ctx.problems:
-        raise SchemaError(filename, ctx.problems)
-    return value
-
-
-def _yaml_problem(exc: yaml.YAMLError, text: str, line_offset: int) -> Problem:
-    """The line and text of a YAML syntax error: where PyYAML found the mistake."""
-    mark = getattr(exc, "problem_mark", None)
-    if isinstance(exc, yaml.reader.ReaderError):
-        # A character YAML does not allow: PyYAML gives its position in the stream, not a mark.
-        line = text.count("\n", 0, exc.position) + 1 + line_offset
-        return Problem(line, "", f"invalid YAML: character U+{ord(exc.character) if isinstance(exc.character, str) else exc.character:04X} is not allowed in YAML")
-    line = mark.line + 1 + line_offset if mark is not None else 0
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    context_mark = getattr(exc, "context_mark", None)
-    detail = f" ({context} on line {context_mark.line + 1 + line_offset})" if context and context_mark and context_mark.line != (mark.line if mark else -1) else ""
-    return Problem(line, "", f"invalid YAML: {problem}{detail}")
+    return validate_node(compose_yaml(text, filename, line_offset), schema, filename, line_offset)

@@ -17,18 +17,21 @@ from markupsafe import Markup
 from .escaping import json_for_script
 
 
-def person_data(resume: dict[str, Any], site_url: str) -> dict[str, Any]:
-    """The schema.org Person of the résumé, as a dict."""
-    current = next((e for e in resume["experience"] if e["end"] == "present"), None)
+def person_data(resume: dict[str, Any], site_url: str, image: str | None = None) -> dict[str, Any]:
+    """The schema.org Person of the résumé view, as a dict (*image*: the photo's address)."""
+    current = next((e for e in resume.get("experience", []) if e["end"] == "present"), None)
+    areas = [axis["skill"] for axis in resume.get("radar", [])] or [group["category"] for group in resume.get("skills", [])]
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Person",
         "name": resume["name"],
         "description": resume["headline"],
         "url": site_url,
-        "sameAs": [link["url"] for link in resume.get("links", []) if link["url"].startswith("http")],
-        "knowsAbout": [axis["skill"] for axis in resume["radar"]],
+        "sameAs": [link["url"] for link in resume.get("links", []) if link.get("url", "").startswith("http")],
+        "knowsAbout": areas,
     }
+    if image:
+        data["image"] = image
     if "email" in resume:
         data["email"] = f"mailto:{resume['email']}"
     if "location" in resume:
@@ -39,9 +42,9 @@ def person_data(resume: dict[str, Any], site_url: str) -> dict[str, Any]:
     return data
 
 
-def person_jsonld(resume: dict[str, Any], site_url: str) -> Markup:
+def person_jsonld(resume: dict[str, Any], site_url: str, image: str | None = None) -> Markup:
     """JSON-LD text of a schema.org Person, safe to place inside ``<script>``."""
-    return json_for_script(person_data(resume, site_url))
+    return json_for_script(person_data(resume, site_url, image))
 
 
 def blog_posting_jsonld(meta: dict[str, Any], url: str, author: str, site_url: str, image: str | None = None) -> Markup:
