@@ -14,14 +14,15 @@ PYODIDE_WHEELS := .cache/pyodide-wheels
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install serve build test test-fast bench audit clean
+.PHONY: install serve build test test-fast bench audit clean new-site
 
 install: $(STAMP)
 
+# One editable install gives the MkDocs plugins and the inferlab core (pyproject.toml ships both).
 $(STAMP): pyproject.toml widgets/pyproject.toml package.json package-lock.json tests/pyodide/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./widgets
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(PYODIDE_WHEELS)
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps \
@@ -49,6 +50,11 @@ bench: install
 # site, served with gzip; fails below the thresholds in tests/audit/lighthouse_audit.py.
 audit: install
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python tests/audit/lighthouse_audit.py --runs 3
+
+# A new site for someone else: `make new-site DIR=../my-site` (RESUME=native for the YAML format).
+new-site: install
+	@test -n "$(DIR)" || { echo "usage: make new-site DIR=path/to/new-site [RESUME=jsonresume|native]"; exit 2; }
+	$(BIN)/python -m inferfolio.skeleton "$(DIR)" --resume $(or $(RESUME),jsonresume)
 
 clean:
 	rm -rf site .cache .pytest_cache .hypothesis

@@ -19,19 +19,36 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
 
+#: The npm ``pyodide`` version the worker and the snapshot are written for (package.json pins the same;
+#: another site installs it with ``npm install pyodide@<this>``).
+PYODIDE_VERSION = "314.0.7"
+
 #: Runtime files Pyodide 314 loads (checked against the npm package's contents).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+
+#: The browser modules and styles, shipped inside the package (a link to widgets/web in the repository).
+WEB_DIR = Path(__file__).parent / "web"
 
 #: Browser modules and styles shipped from the web folder.
 WEB_SUFFIXES = (".js", ".css")
 
 
 def pyodide_version(pyodide_dir: Path) -> str:
-    """The version of the npm package in *pyodide_dir*; raise FileNotFoundError naming what is missing."""
+    """The version of the npm package in *pyodide_dir*.
+
+    Raises FileNotFoundError naming what is missing, or ValueError when it is
+    not PYODIDE_VERSION (each says the npm command that fixes it).
+    """
+    install = f"npm install pyodide@{PYODIDE_VERSION}"
     missing = [name for name in ("package.json", *PYODIDE_FILES, "pyodide-lock.json") if not (pyodide_dir / name).is_file()]
     if missing:
-        raise FileNotFoundError(f"{pyodide_dir}: missing {', '.join(missing)} (run 'npm ci' or 'make install')")
-    return json.loads((pyodide_dir / "package.json").read_text(encoding="utf-8"))["version"]
+        raise FileNotFoundError(f"{pyodide_dir}: missing {', '.join(missing)} (run '{install}' next to mkdocs.yml, "
+                                "or set the plugin's pyodide_dir)")
+    version = json.loads((pyodide_dir / "package.json").read_text(encoding="utf-8"))["version"]
+    if version != PYODIDE_VERSION:
+        raise ValueError(f"{pyodide_dir}: pyodide {version} is not allowed; the widgets need {PYODIDE_VERSION} "
+                         f"(run '{install}')")
+    return version
 
 
 def trimmed_lockfile(pyodide_dir: Path) -> str:

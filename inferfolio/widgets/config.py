@@ -11,10 +11,11 @@ class WidgetsConfig(Config):
 
     enabled = opt.Type(bool, default=True)
 
-    # Where things come from
-    core_dir = opt.Type(str, default="widgets")                  # the core's distribution (pyproject + inferlab/)
-    web_dir = opt.Type(str, default="widgets/web")               # boot, drivers, client, worker, CSS
-    pyodide_dir = opt.Type(str, default="node_modules/pyodide")  # the pinned npm package (npm ci)
+    # Where things come from.  Empty means what the inferfolio package ships: the inferlab
+    # core Python imports, and the browser files installed with the plugin.
+    core_dir = opt.Type(str, default="")                         # the inferlab package, or a folder holding it
+    web_dir = opt.Type(str, default="")                          # boot, drivers, client, worker, CSS
+    pyodide_dir = opt.Type(str, default="node_modules/pyodide")  # the npm package, at assets.PYODIDE_VERSION
     cache_dir = opt.Type(str, default=".cache/inferlab-wheels")  # built wheels and snapshots, by content hash
 
     # Restore a build-time Pyodide memory snapshot in the browser instead of

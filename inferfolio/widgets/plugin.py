@@ -19,7 +19,7 @@ from inferfolio.widgets import assets, snapshot, validate
 from inferfolio.widgets.blocks import clear_render_cache
 from inferfolio.widgets.config import WidgetsConfig
 from inferfolio.widgets.markdown import root_attrs
-from inferfolio.widgets.wheel import build_core_wheel, source_hash
+from inferfolio.widgets.wheel import build_core_wheel, core_version, package_dir, source_hash
 
 log = logging.getLogger("mkdocs.plugins.inferfolio.widgets")
 
@@ -40,16 +40,17 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
             del sys.modules[name]
         clear_render_cache()
         root = Path(config.config_file_path).parent
-        self.core_dir = root / self.config.core_dir
-        self.web_dir = root / self.config.web_dir
         self.pyodide_dir = root / self.config.pyodide_dir
         self.cache_dir = root / self.config.cache_dir
         self.root = root
         try:
+            # By default the core Python imports and the browser files installed with this package.
+            self.core_dir = package_dir(root / self.config.core_dir if self.config.core_dir else None)
+            self.web_dir = root / self.config.web_dir if self.config.web_dir else assets.WEB_DIR
             version = assets.pyodide_version(self.pyodide_dir)
-        except FileNotFoundError as err:
+        except (FileNotFoundError, ValueError, RuntimeError) as err:
             raise PluginError(f"inferfolio/widgets: {err}") from None
-        self.wheel_name = _wheel_name()
+        self.wheel_name = f"inferlab-{core_version(self.core_dir)}-py3-none-any.whl"
         self.build = assets.build_id(source_hash(self.core_dir), self.web_dir, version)
         self.has_extension = EXTENSION in config.markdown_extensions
         if self.has_extension:
@@ -137,13 +138,6 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
         if self.config.enabled:
             log.info("inferfolio/widgets: %d page(s) with widgets; runtime build %s",
                      len(self.pages_with_widgets), self.build)
-
-
-def _wheel_name() -> str:
-    """``inferlab-<version>-py3-none-any.whl`` for the core being built (the one imported here)."""
-    import inferlab
-
-    return f"inferlab-{inferlab.__version__}-py3-none-any.whl"
 
 
 def _script(value: dict[str, str]):

@@ -1,86 +1,134 @@
-"""Build the core's pure-Python wheel with standard tooling, cached by source hash.
+"""The core's wheel for the browser, written from the installed ``inferlab`` package.
 
-One function is shared by the site build (the wheel the browser loads), the
-test that runs the core's suite inside Pyodide, and the benchmarks.
+The reader's Pyodide installs the core from a wheel: a zip of the package and
+its ``.dist-info``.  This module writes that wheel itself, from the folder
+Python imports ``inferlab`` from (``widgets/inferlab`` in this repository,
+``site-packages/inferlab`` when inferfolio was installed with pip), so a site
+that uses the widgets needs no checkout of this repository, no build backend
+and no pip run at build time.  Members are written in a fixed order with a
+fixed timestamp, so equal sources give equal bytes (and the Pyodide snapshot
+made from them is reused).  Wheels are cached by a hash of the sources.
+
+One function is shared by the site build, the test that runs the core's suite
+inside Pyodide, and the benchmarks.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import os
+import importlib.util
+import re
 import shutil
-import subprocess
 import sys
-import tempfile
+import zipfile
 from pathlib import Path
 
-#: The core's source tree: ``widgets/`` (``pyproject.toml`` + ``inferlab/``).
-CORE_DIR = Path(__file__).resolve().parents[2] / "widgets"
+#: Timestamp of every member (2023-11-14 22:13:20, SOURCE_DATE_EPOCH 1700000000): equal sources, equal bytes.
+_MEMBER_TIME = (2023, 11, 14, 22, 13, 20)
 
-#: Files whose content goes into the wheel (and so into its cache key).
-_SOURCE_GLOBS = ("pyproject.toml", "README.md", "inferlab/**/*.py")
+_METADATA = """Metadata-Version: 2.1
+Name: inferlab
+Version: {version}
+Summary: Pure-Python models of LLM inference systems (the core of inferfolio's live widgets).
+Requires-Python: >=3.11
+License: MIT
+"""
 
-#: Fixed timestamp for the archive members, so equal sources give equal bytes.
-_SOURCE_DATE_EPOCH = "1700000000"
+_WHEEL = """Wheel-Version: 1.0
+Generator: inferfolio.widgets.wheel
+Root-Is-Purelib: true
+Tag: py3-none-any
+"""
 
 
-def source_files(core_dir: Path = CORE_DIR) -> list[Path]:
-    """Return the core's source files that end up in the wheel, sorted."""
-    found: set[Path] = set()
-    for pattern in _SOURCE_GLOBS:
-        found.update(p for p in core_dir.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
-    return sorted(found)
+def core_package_dir() -> Path:
+    """The folder of the ``inferlab`` package Python imports (without importing it)."""
+    spec = importlib.util.find_spec("inferlab")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the inferlab package is not installed; install inferfolio (pip install <inferfolio>), "
+                           "which ships it")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
-def source_hash(core_dir: Path = CORE_DIR) -> str:
-    """Return a 16-hex-digit hash of the core's sources (paths and contents)."""
-    digest = hashlib.sha256()
-    for path in source_files(core_dir):
-        digest.update(path.relative_to(core_dir).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
+def package_dir(core_dir: Path | None = None) -> Path:
+    """The ``inferlab`` package folder for *core_dir*: the package itself, or a folder holding it (``widgets/``)."""
+    if core_dir is None:
+        return core_package_dir()
+    core_dir = Path(core_dir)
+    return core_dir / "inferlab" if (core_dir / "inferlab" / "__init__.py").is_file() else core_dir
+
+
+def source_files(core_dir: Path | None = None) -> list[Path]:
+    """The package's files that go into the wheel (all but bytecode), sorted."""
+    root = package_dir(core_dir)
+    if not (root / "__init__.py").is_file():
+        raise RuntimeError(f"{root} is not the inferlab package (no __init__.py)")
+    return sorted(p for p in root.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.relative_to(root).parts and p.suffix not in (".pyc", ".pyo"))
+
+
+def source_hash(core_dir: Path | None = None) -> str:
+    """A 16-hex-digit hash of the package's files (paths and contents) and of this writer."""
+    root = package_dir(core_dir)
+    digest = hashlib.sha256(_METADATA.encode() + _WHEEL.encode())
+    for path in source_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
-def build_core_wheel(dest_dir: Path, core_dir: Path = CORE_DIR, cache_dir: Path | None = None) -> Path:
-    """Build the ``inferlab`` wheel into *dest_dir*; return the wheel's path.
+def core_version(core_dir: Path | None = None) -> str:
+    """``__version__`` of the package, read from its ``__init__.py`` (not imported)."""
+    init = package_dir(core_dir) / "__init__.py"
+    match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", init.read_text(encoding="utf-8"), re.M)
+    if match is None:
+        raise RuntimeError(f"{init}: no __version__ = '...' line")
+    return match.group(1)
 
-    The wheel is made by ``pip wheel --no-deps --no-build-isolation`` with the
-    core's own build backend (flit_core, which must be installed).  When
-    *cache_dir* is given, a wheel already built from identical sources is
-    copied from ``cache_dir/<source hash>/`` instead of rebuilding, which
-    keeps ``mkdocs serve`` rebuilds fast.  Raises ``RuntimeError`` with pip's
-    output when the build fails.
+
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def write_wheel(dest_dir: Path, core_dir: Path | None = None) -> Path:
+    """Write ``inferlab-<version>-py3-none-any.whl`` into *dest_dir*; return its path."""
+    root = package_dir(core_dir)
+    version = core_version(root)
+    info = f"inferlab-{version}.dist-info"
+    members = [(f"inferlab/{p.relative_to(root).as_posix()}", p.read_bytes()) for p in source_files(root)]
+    members += [(f"{info}/METADATA", _METADATA.format(version=version).encode()), (f"{info}/WHEEL", _WHEEL.encode())]
+    record = "\n".join([_record_line(name, data) for name, data in members] + [f"{info}/RECORD,,"]) + "\n"
+    members.append((f"{info}/RECORD", record.encode()))
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / f"inferlab-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for name, data in members:
+            member = zipfile.ZipInfo(name, date_time=_MEMBER_TIME)
+            member.external_attr = 0o644 << 16
+            member.compress_type = zipfile.ZIP_DEFLATED
+            wheel.writestr(member, data)
+    return target
+
+
+def build_core_wheel(dest_dir: Path, core_dir: Path | None = None, cache_dir: Path | None = None) -> Path:
+    """The ``inferlab`` wheel in *dest_dir*; return its path.
+
+    *core_dir* is the package (or a folder holding it); by default the one
+    Python imports.  With *cache_dir*, a wheel of identical sources is copied
+    from ``cache_dir/<source hash>/`` instead of written again.  Raises
+    ``RuntimeError`` when there is no package to build from.
     """
     dest_dir = Path(dest_dir)
+    if cache_dir is None:
+        return write_wheel(dest_dir, core_dir)
+    cached_dir = Path(cache_dir) / source_hash(core_dir)
+    cached = sorted(cached_dir.glob("inferlab-*.whl"))
+    wheel = cached[0] if cached else write_wheel(cached_dir, core_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
-    cached_dir = Path(cache_dir) / source_hash(core_dir) if cache_dir is not None else None
-    if cached_dir is not None:
-        cached = sorted(cached_dir.glob("inferlab-*.whl"))
-        if cached:
-            return _copy_into(cached[0], dest_dir)
-    with tempfile.TemporaryDirectory(prefix="inferlab-wheel-") as tmp:
-        env = dict(os.environ, SOURCE_DATE_EPOCH=_SOURCE_DATE_EPOCH, PIP_DISABLE_PIP_VERSION_CHECK="1")
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-             "--no-index", "--wheel-dir", tmp, str(core_dir)],
-            env=env, capture_output=True, text=True, timeout=300,
-        )
-        wheels = sorted(Path(tmp).glob("inferlab-*.whl"))
-        if result.returncode != 0 or len(wheels) != 1:
-            raise RuntimeError(f"building the inferlab wheel from {core_dir} failed:\n{result.stdout}{result.stderr}")
-        if cached_dir is not None:
-            cached_dir.mkdir(parents=True, exist_ok=True)
-            _copy_into(wheels[0], cached_dir)
-        return _copy_into(wheels[0], dest_dir)
-
-
-def _copy_into(path: Path, dest_dir: Path) -> Path:
-    """Copy *path* into *dest_dir* (readable by all); return the copy's path."""
-    target = dest_dir / path.name
-    if target.resolve() != path.resolve():
-        shutil.copyfile(path, target)
+    target = dest_dir / wheel.name
+    if target.resolve() != wheel.resolve():
+        shutil.copyfile(wheel, target)
     return target
 
 

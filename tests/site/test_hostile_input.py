@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 from buildtools import run_mkdocs_build
 from inferfolio.portfolio.posts import front_matter_schema, read_post
@@ -30,6 +31,35 @@ DESCRIPTION = (f'A hostile description with "quotes" {PROBE_ATTR}="1" and <{PROB
                "plus </script> and <!--<script> and U+2028 \u2028 to check escaping everywhere.")
 NAME = f'Ann <{PROBE_TAG} {PROBE_ATTR}=1> "Q" </script><!--<script>'
 HEADLINE = f"Engineer' onmouseover='x' <{PROBE_TAG}> & </script>"
+HOSTILE = f'<{PROBE_TAG} {PROBE_ATTR}=1> "q" \' & </script><!--<script>'
+
+
+def _hostile(field: str) -> str:
+    """Author text for *field* that would become markup if printed unescaped (found again by its field name)."""
+    return f"{field} {HOSTILE}"
+
+
+#: Every text field of the résumé sections beyond this site's own (education, publications, talks ...).
+HOSTILE_SECTIONS = {
+    "location": _hostile("location"),
+    "links": [{"label": _hostile("link")[:40], "url": "https://example.org/profile"}],
+    "education": [{"institution": _hostile("institution"), "degree": _hostile("degree"), "area": _hostile("area"),
+                   "score": _hostile("score")[:40], "courses": [_hostile("course")], "start": "2010", "end": "2014"}],
+    "publications": [{"title": _hostile("paper"), "authors": [_hostile("author")], "venue": _hostile("venue"),
+                      "date": "2019", "summary": _hostile("abstract"),
+                      "links": [{"label": _hostile("pdf")[:40], "url": "https://example.org/paper.pdf"}]}],
+    "talks": [{"title": _hostile("talk"), "event": _hostile("event"), "date": "2023-10", "summary": _hostile("talk summary")}],
+    "awards": [{"title": _hostile("award"), "awarder": _hostile("awarder"), "summary": _hostile("award summary")}],
+    "certificates": [{"name": _hostile("certificate"), "issuer": _hostile("issuer")}],
+    "volunteer": [{"organization": _hostile("organization"), "role": _hostile("volunteer role"), "start": "2018",
+                   "bullets": [_hostile("volunteer bullet")]}],
+    "languages": [{"language": _hostile("language")[:60], "fluency": _hostile("fluency")[:60]}],
+    "interests": [{"name": _hostile("interest")[:60], "items": [_hostile("hobby")[:60]]}],
+    "references": [{"name": _hostile("referee"), "reference": _hostile("reference")}],
+    "sections": [{"title": _hostile("section")[:60], "entries": [{"title": _hostile("entry"), "subtitle": _hostile("subtitle"),
+                                                                 "summary": _hostile("entry summary"),
+                                                                 "bullets": [_hostile("entry bullet")]}]}],
+}
 
 
 class _Collector(HTMLParser):
@@ -99,6 +129,12 @@ def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     resume = dest / "docs" / "resume.yml"
     _set_resume(resume, "name", NAME)
     _set_resume(resume, "headline", HEADLINE)
+    text = re.sub(r"(?m)^links: \[\]\n", "", resume.read_text(encoding="utf-8"))
+    from PIL import Image  # a photo, whose alt text carries the hostile name into an attribute
+
+    Image.new("RGB", (300, 300), (200, 120, 40)).save(dest / "docs" / "assets" / "images" / "hostile-photo.png")
+    extra = {**HOSTILE_SECTIONS, "photo": "assets/images/hostile-photo.png"}
+    resume.write_text(text + "\n" + yaml.safe_dump(extra, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest
 
 
@@ -120,6 +156,39 @@ def test_no_page_carries_injected_markup(hostile_site: Path) -> None:
         shown["name"] += "Ann &lt;xss-probe" in text
     # The text is there, escaped: on the post, the blog index, the home page, the feed ...
     assert shown["title"] >= 3 and shown["name"] >= 2, shown
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) and PROBE_TAG in value else []
+
+
+def test_every_resume_section_shows_the_text_escaped(hostile_site: Path) -> None:
+    page = (hostile_site / "resume" / "index.html").read_text(encoding="utf-8")
+    texts = _strings(HOSTILE_SECTIONS)
+    assert len(texts) >= 30
+    for text in texts:
+        field = text.split(" <", 1)[0]
+        assert f"{field} &lt;{PROBE_TAG} {PROBE_ATTR}=1&gt;" in page, f"{field}: not on the résumé page, escaped"
+    class Images(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.alts: list[str | None] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img" and ("class", "if-photo") in attrs:
+                self.alts.append(dict(attrs).get("alt"))
+
+    images = Images()
+    images.feed(page)
+    assert images.alts == [f"Photo of {NAME}"]
+    assert not (hostile_site / "assets" / "images" / "hostile-photo.png").exists()  # the source is not published
+    # resume.json (JSON Resume) carries the author's exact text.
+    published = json.loads((hostile_site / "resume" / "resume.json").read_text(encoding="utf-8"))
+    assert set(texts) <= set(_strings(published)) and published["basics"]["name"] == NAME
 
 
 def test_jsonld_keeps_the_exact_author_text(hostile_site: Path) -> None:
