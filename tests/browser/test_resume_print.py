@@ -8,6 +8,7 @@ target of every external link.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
@@ -21,14 +22,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
-def resume_page(site_server: str) -> Iterator[object]:
+def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(color_scheme="dark")
-        page.goto(site_server + "resume/")
-        page.evaluate("() => localStorage.clear()")
-        yield page
-        browser.close()
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def resume_page(browser, site_server: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    page = browser.new_page(color_scheme="dark")
+    page.goto(site_server + "resume/")
+    page.evaluate("() => localStorage.clear()")
+    yield page
+    page.close()
 
 
 def test_print_view_hides_chrome_and_is_light(resume_page) -> None:  # type: ignore[no-untyped-def]
@@ -60,4 +67,69 @@ def test_printed_pdf_is_one_or_two_pages_with_links_shown(resume_page) -> None: 
     assert "(https://example.org/cv)" in text.replace("\n", "")
     assert "hpj1992.poke.site" in text  # the site's own address, always printed
     for chrome in ("Skip to content", "Initializing search", "Copyright"):  # header, search, footer
+        assert chrome not in text
+
+
+# -- every section a résumé can have (the JSON Resume sample, in a new site) --------------------------------
+
+SECTIONS = ("Summary", "Experience", "Education", "Selected projects", "Publications", "Talks", "Awards", "Certificates",
+            "Volunteering", "Skills", "Languages", "Interests", "References", "Open source")
+
+
+@pytest.fixture(scope="module")
+def complete_resume_page(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from buildtools import run_mkdocs_build, serve_directory
+    from sample_site import new_site
+
+    folder = new_site(tmp_path_factory.mktemp("complete") / "site-src", complete=True)
+    result = run_mkdocs_build(folder / "site", folder / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr[-4000:]
+    server, url = serve_directory(folder / "site")
+    page = browser.new_page(color_scheme="dark")
+    page.goto(url + "resume/")
+    yield page
+    page.close()
+    server.shutdown()
+    server.server_close()
+
+
+def test_every_section_is_on_the_page_with_links_named(complete_resume_page) -> None:  # type: ignore[no-untyped-def]
+    page = complete_resume_page
+    headings = page.eval_on_selector_all(".if-resume h2", "els => els.map(e => e.textContent.trim())")
+    assert tuple(headings) == SECTIONS
+    # Links read as their name ("Slides", "GitHub", a title), never as a bare address; the site's own address is the exception.
+    bare = page.eval_on_selector_all(".if-resume a:not(.if-url)",
+                                     "els => els.filter(a => /^(https?:|mailto:|www\\.)/.test(a.textContent.trim())).map(a => a.outerHTML)")
+    assert bare == []
+    photo = page.eval_on_selector(".if-resume .if-photo", "img => [img.complete && img.naturalWidth, img.currentSrc, img.alt]")
+    assert photo[0] >= 128 and "/assets/images/photo-" in photo[1] and photo[2] == "Photo of Rosa Vega"
+
+
+def test_every_section_prints_cleanly(complete_resume_page) -> None:  # type: ignore[no-untyped-def]
+    page = complete_resume_page
+    page.emulate_media(media="print", color_scheme="dark")
+    layout = page.evaluate(
+        """() => ({
+            entries: [...document.querySelectorAll('.if-resume__entry, .if-resume__job, .if-resume__project')]
+                .map(e => getComputedStyle(e).breakInside),
+            headings: [...document.querySelectorAll('.if-resume h2')].map(h => getComputedStyle(h).breakAfter),
+            photo: getComputedStyle(document.querySelector('.if-resume .if-photo')).width,
+            background: getComputedStyle(document.body).backgroundColor,
+            text: getComputedStyle(document.querySelector('.if-resume h3')).color,
+        })"""
+    )
+    assert len(layout["entries"]) == 14 and set(layout["entries"]) == {"avoid"}
+    assert set(layout["headings"]) == {"avoid"}
+    assert round(float(layout["photo"].removesuffix("px"))) == 94  # 25 mm
+    assert layout["background"] == "rgb(255, 255, 255)" and layout["text"] == "rgb(17, 17, 17)"
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert 1 <= len(reader.pages) <= 4
+    text = unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages)).replace("\n", " ")
+    for heading in SECTIONS:
+        assert heading in text, heading
+    assert "Slides (https://conf.example.com/2023/slides/compaction.pdf)" in text.replace(" )", ")")
+    assert "Rosa Vega, Lee Chen, Priya Natarajan" in text
+    assert any(p.images for p in reader.pages)  # the photo
+    for chrome in ("Skip to content", "Initializing search", "Copyright", "Print this page"):
         assert chrome not in text
