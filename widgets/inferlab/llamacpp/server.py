@@ -1,0 +1,522 @@
+"""llama-server's scheduler: slots, the unified batch, per-slot context and KV capacity.
+
+One :class:`Server` is one llama-server process with ``slots`` (``-np``)
+slots, simulated the way ``update_slots`` runs it (ggml-org/llama.cpp
+``tools/server/server-context.cpp``, read at commit 001d906a):
+
+* each step is ONE ``llama_decode`` call on one batch: first one token of
+  every generating slot ("update the batch with the sampled/drafted tokens",
+  ``handle_last_sampled_token``), then prompt tokens of the slots reading a
+  prompt, slot by slot, "without exceeding n_batch" (``while
+  (slot.prompt.n_tokens() < slot.task->n_tokens() && batch.size() <
+  n_batch)``); llama.cpp splits the batch into ``n_ubatch`` micro-batches.
+  So a prompt in the batch stalls every generating slot for that step;
+* the step lasts what the step model says: any object with
+  ``step_seconds(decode_depths, prompt_chunks, outputs)``
+  (:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`, or a plain-rate
+  model), through a :class:`StepTimer` that caches decode-only steps;
+* ``-c`` is split evenly over the slots unless the KV cache is unified
+  (``src/llama-context.cpp``: ``n_ctx_seq = kv_unified ? n_ctx : n_ctx /
+  n_seq_max``, padded up to 256 cells), and a slot never holds more than the
+  trained context (the server caps it).  A prompt that does not fit its
+  slot's context is refused ("the request exceeds the available context
+  size"); generation stops when the slot's context is full, context shift
+  being off by default ("stopped due to running out of context capacity",
+  ``prompt.n_tokens() + 1 >= n_ctx``);
+* with a unified cache the slots share ``n_ctx`` cells: a batch that finds no
+  room fails, and llama-server then releases EVERY slot with an error ("KV
+  cache is full - try increasing it via the context size").  (Finished
+  slots' caches are dropped here; llama-server may keep them for prompt
+  reuse.)
+
+Speed.  Between two events a decode-only batch changes only by one cached
+token per sequence per step, and the step model is affine in the cached
+tokens when every layer attends globally, so such a stretch of steps is one
+event whose duration is an arithmetic series; decode progress is a virtual
+clock (``v``: decode steps run) so an event costs O(log slots), not
+O(slots).  A request that arrives during a stretch joins the batch at the
+next step boundary: the stretch is cut there and the composed step that
+follows ("the tail") is part of the same event.  Models with sliding-window
+layers step one by one.
+
+The host (a discrete-event simulation) calls :meth:`Server.add`,
+:meth:`Server.plan` and :meth:`Server.end` and schedules one event per
+server at ``server.end_time`` whenever ``server.version`` changed; requests
+that left (finished, refused, failed) are in ``server.out``, prompts just
+read in ``server.first``; the host empties both.  Times are seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from heapq import heappop, heappush
+from typing import Any, Callable
+
+#: Cells per sequence of the second probe that fixes an affine decode step (any positive depth gives the slope).
+_PROBE_DEPTH = 1024
+#: llama.cpp pads each sequence's context up to a multiple of this many cells (``GGML_PAD(n_ctx_seq, 256)``).
+CTX_PAD = 256
+#: llama-server's default ``-b`` (``n_batch``, common/common.h).
+N_BATCH = 2048
+
+#: ``Request.error`` values.
+CONTEXT, KV_FULL = "context", "kv_full"
+_NAN = math.nan
+
+
+class Request:
+    """One completion request in a llama-server: what it asks for and how far it got (times in seconds)."""
+
+    __slots__ = ("prompt", "output", "ready_at", "payload", "done_prompt", "n_out", "v0", "depth0",
+                 "prefill_start", "first_token", "last_token", "finish", "max_gap", "error", "truncated")
+
+    def __init__(self, prompt: int, output: int, ready_at: float = 0.0, payload: Any = None,
+                 prefilled: bool = False) -> None:
+        self.prompt = prompt              # prompt tokens
+        self.output = output              # tokens asked for (the first is sampled from the prompt's logits)
+        self.ready_at = ready_at          # earliest time it may join a batch
+        self.payload = payload            # the host's object
+        self.done_prompt = prompt if prefilled else 0
+        self.n_out = output               # tokens it produces (fewer if its slot's context fills or it fails)
+        self.v0 = 0                       # server's decode clock when it started generating
+        self.depth0 = 0                   # cached tokens then
+        self.prefill_start = _NAN
+        self.first_token = _NAN
+        self.last_token = _NAN
+        self.finish = _NAN
+        self.max_gap = 0.0                # longest wait between two of its tokens (with gap logging)
+        self.error: str | None = None     # CONTEXT (refused) or KV_FULL (failed), None if served
+        self.truncated = False            # stopped early: its slot's context was full
+
+
+
+def is_affine(model: Any) -> bool:
+    """True when the model's step time is affine in the cached tokens (no sliding-window layers)."""
+    shape = getattr(model, "shape", None)
+    return not (shape is not None and shape.swa_in_llama_cpp and shape.swa_pattern and shape.sliding_window)
+
+
+class StepTimer:
+    """Step times of a step model, decode-only steps cached per batch size.
+
+    With an affine model a decode step of ``n`` sequences holding ``S``
+    cached tokens in all lasts ``base(n) + slope(n) x S`` exactly (the KV
+    bytes read and the attention FLOPs grow linearly), so two calls per
+    ``n`` fix it for good.  Steps with prompt chunks are timed by the model.
+    """
+
+    __slots__ = ("model", "affine", "_decode", "memo")
+
+    def __init__(self, model: Any, affine: bool | None = None) -> None:
+        self.model = model
+        self.affine = is_affine(model) if affine is None else affine
+        self._decode: dict[int, tuple[float, float]] = {}
+        #: Results derived from this timer (e.g. :func:`saturated_throughput`), by their arguments.
+        self.memo: dict[tuple, float] = {}
+
+    def decode(self, n: int, depth_sum: float) -> tuple[float, float]:
+        """(seconds of a decode step of *n* sequences holding *depth_sum* cached tokens, increase per step)."""
+        c = self._decode.get(n)
+        if c is None:
+            step = self.model.step_seconds
+            base = step([0] * n)
+            slope = (step([_PROBE_DEPTH] * n) - base) / (n * _PROBE_DEPTH)
+            c = self._decode[n] = (base, slope)
+        return c[0] + c[1] * depth_sum, c[1] * n
+
+    def step(self, depths: list[float], chunks: list[tuple[int, int]], outputs: int) -> float:
+        """Seconds of a batch: decode tokens at *depths*, prompt *chunks* ``(tokens, depth)``, *outputs* logits."""
+        return self.model.step_seconds(depths, chunks, outputs)
+
+
+def slot_context(n_ctx: int | None, slots: int, kv_unified: bool, n_ctx_train: int | None = None) -> int | None:
+    """Cells one slot may hold: ``-c`` split over the slots (padded up to 256) unless unified; None = no limit."""
+    if n_ctx is None:
+        return None
+    per = n_ctx if kv_unified else -(-(n_ctx // slots) // CTX_PAD) * CTX_PAD
+    return per if n_ctx_train is None else min(per, n_ctx_train)
+
+
+class Server:
+    """One llama-server: a FIFO of requests, its slots and the batch it is running."""
+
+    __slots__ = ("timer", "slots", "n_batch", "n_ctx_slot", "kv_cells", "hand_off", "log_gaps", "on_steps",
+                 "waiting", "prefilling", "joiners", "heap", "n_dec", "depth_base", "prefill_cells", "v", "held",
+                 "prompt_left", "seq", "busy", "version", "armed", "start", "k", "t0", "delta", "tail",
+                 "tail_start", "tail_t", "tail_fails", "end_time", "out", "first", "index")
+
+    def __init__(self, timer: StepTimer, slots: int, n_batch: int = N_BATCH, n_ctx: int | None = None,
+                 kv_unified: bool = False, n_ctx_train: int | None = None, hand_off: bool = False,
+                 log_gaps: bool = False, on_steps: Callable[[int, float, float, int, int], None] | None = None,
+                 index: int = 0) -> None:
+        self.index = index
+        self.timer = timer
+        self.slots = slots
+        self.n_batch = n_batch
+        self.n_ctx_slot = slot_context(n_ctx, slots, kv_unified, n_ctx_train)
+        self.kv_cells = n_ctx if (kv_unified and n_ctx is not None) else None
+        #: A finished prompt leaves the batch and keeps its slot until :meth:`release` (a prefill-only instance).
+        self.hand_off = hand_off
+        #: Keep each request's longest pause between tokens (``max_gap``; costs O(slots) per event).
+        self.log_gaps = log_gaps
+        #: Called per applied stretch as ``on_steps(decoding, first_step_s, increase_s, steps, prompt_tokens)``.
+        self.on_steps = on_steps
+        self.waiting: deque[Request] = deque()
+        self.prefilling: list[Request] = []
+        self.joiners: list[Request] = []              # read prompts admitted at the tail's boundary
+        self.heap: list[tuple[int, int, Request]] = []  # (decode clock at its last token, seq, request)
+        self.n_dec = 0
+        self.depth_base = 0                           # sum of depth0 - v0 over the generating slots
+        self.prefill_cells = 0                        # prompt tokens cached by the slots still reading
+        self.v = 0                                    # decode steps run
+        self.held = 0                                 # slots kept after a hand-off
+        self.prompt_left = 0                          # prompt tokens queued or still to read here
+        self.seq = 0
+        self.busy = False
+        self.version = 0
+        self.armed = -1                               # the host's: version of its pending event
+        self.start = self.t0 = self.delta = self.tail_start = self.tail_t = self.end_time = 0.0
+        self.k = 0
+        self.tail: list[tuple[Request, int]] | None = None
+        self.tail_fails = False
+        self.out: list[Request] = []
+        self.first: list[Request] = []
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def load(self) -> int:
+        """Requests queued or running here."""
+        return len(self.waiting) + len(self.prefilling) + len(self.joiners) + self.n_dec + self.held
+
+    def in_slots(self) -> int:
+        """Slots taken (reading a prompt, generating, or held)."""
+        return len(self.prefilling) + len(self.joiners) + self.n_dec + self.held
+
+    def depth_sum(self) -> int:
+        """Cached tokens of the generating slots, as of the last applied step."""
+        return self.depth_base + self.n_dec * self.v
+
+    def elapsed(self, steps: int) -> float:
+        """Seconds from the start of the running stretch to the end of its *steps*-th decode step."""
+        return steps * self.t0 + self.delta * steps * (steps - 1) / 2.0
+
+    def steps_done(self, t: float) -> int:
+        """Whole decode steps of the running stretch finished by time *t*."""
+        t = max(0.0, t - self.start)
+        k = self.k
+        if self.delta > 0:
+            a, b = self.delta / 2.0, self.t0 - self.delta / 2.0
+            j = int((-b + math.sqrt(b * b + 4 * a * t)) / (2 * a))
+        else:
+            j = int(t / self.t0) if self.t0 > 0 else k
+        j = max(0, min(j, k))
+        while j > 0 and self.elapsed(j) > t:
+            j -= 1
+        while j < k and self.elapsed(j + 1) <= t:
+            j += 1
+        return j
+
+    # -- the host's calls ----------------------------------------------------------------------------------
+    def add(self, r: Request, now: float) -> None:
+        """Queue *r* at *now*; it joins the first batch formed once it is ready and a slot is free.
+
+        A prompt longer than a slot's context is refused at once (``r.error``
+        CONTEXT, in ``out``); one whose answer would overflow it is cut short.
+        """
+        limit = self.n_ctx_slot
+        if limit is not None:
+            if r.prompt >= limit:  # llama-server answers HTTP 400: the request exceeds the context size
+                r.error = CONTEXT
+                r.finish = now
+                r.n_out = 0
+                self.out.append(r)
+                return
+            if r.prompt + r.output > limit:  # generation stops when the slot's context is full
+                r.n_out = limit - r.prompt
+                r.truncated = True
+        self.waiting.append(r)
+        self.prompt_left += r.prompt - r.done_prompt
+        if not self.busy:
+            self.plan(now)
+            return
+        if self.in_slots() >= self.slots:
+            return  # no slot frees before the running stretch ends
+        if self.tail is not None:
+            if now < self.tail_start:  # the tail's batch is not formed yet: it takes r too
+                self._compose(self.tail_start)
+                self.version += 1
+            return
+        self._cut(max(now, r.ready_at))
+
+    def cut(self, now: float) -> None:
+        """End the running decode stretch at its first step boundary after *now* (new speeds from then on)."""
+        if self.busy and self.tail is None and self.k > 1:
+            j = self.steps_done(now)
+            if j + 1 < self.k:
+                self.k = j + 1
+                self.end_time = self.start + self.elapsed(self.k)
+                self.version += 1
+
+    def release(self, now: float) -> None:
+        """A handed-off request's slot is free again."""
+        self.held -= 1
+        if not self.busy:
+            self.plan(now)
+
+    def plan(self, now: float) -> None:
+        """Start the next run at *now* (the server is not busy): admit, then a batch or a decode stretch."""
+        self.joiners = []
+        self.tail = None
+        self.tail_fails = False
+        while True:
+            self._admit(now)
+            if self.joiners:
+                for r in self.joiners:
+                    self._join(r)
+                self.joiners = []
+            if self.prefilling:
+                self.k = 0
+                self.start = now
+                self._compose(now)
+                break
+            if self.n_dec:
+                k = self.heap[0][0] - self.v if self.timer.affine else 1
+                if self.kv_cells is not None:
+                    room = (self.kv_cells - self.prefill_cells - self.depth_sum()) // self.n_dec
+                    if room < 1:
+                        self._fail_all(now)
+                        continue
+                    k = min(k, room)
+                self.start, self.k = now, k
+                if self.timer.affine:
+                    self.t0, self.delta = self.timer.decode(self.n_dec, self.depth_sum())
+                else:
+                    self.t0, self.delta = self.timer.step(self._depths(0), [], self.n_dec), 0.0
+                self.end_time = now + self.elapsed(k)
+                if self.waiting and self.in_slots() < self.slots:
+                    self._cut(max(now, self.waiting[0].ready_at))
+                break
+            if self.waiting and self.in_slots() < self.slots:
+                at = max(now, self.waiting[0].ready_at)
+                self.k = 0
+                self.start = at
+                self._compose(at)
+                break
+            self.busy = False
+            return
+        self.busy = True
+        self.version += 1
+
+    def end(self, now: float) -> None:
+        """The running stretch is over at *now*: apply its steps, then its tail; fill ``out`` and ``first``."""
+        self.busy = False
+        k, n = self.k, self.n_dec
+        tail = self.tail
+        if self.log_gaps:
+            self._log_gaps(now)
+        if k:
+            self.v += k
+            if self.on_steps is not None and n:
+                self.on_steps(n, self.t0, self.delta, k, 0)
+        if tail is not None:
+            if self.tail_fails:
+                self._fail_all(now)
+                return
+            for r in self.joiners:
+                self._join(r)
+                r.last_token = now
+            self.joiners = []
+            n = self.n_dec
+            if n:
+                self.v += 1
+            if self.on_steps is not None and (n or tail):
+                self.on_steps(n, self.tail_t, 0.0, 1, sum(m for _, m in tail))
+            done = False
+            for r, m in tail:
+                r.done_prompt += m
+                self.prompt_left -= m
+                if r.done_prompt >= r.prompt:
+                    done = True
+                    r.first_token = r.last_token = now
+                    self.prefill_cells -= r.done_prompt - m
+                    if r.n_out <= 1:
+                        r.finish = now
+                        self.out.append(r)
+                    elif self.hand_off:
+                        self.held += 1
+                        self.first.append(r)
+                    else:
+                        self.first.append(r)
+                        self._join(r)
+                else:
+                    self.prefill_cells += m
+            if done:
+                self.prefilling = [r for r in self.prefilling if r.done_prompt < r.prompt]
+            self.tail = None
+        heap = self.heap
+        v = self.v
+        while heap and heap[0][0] <= v:
+            r = heappop(heap)[2]
+            self.n_dec -= 1
+            self.depth_base -= r.depth0 - r.v0
+            r.finish = now
+            self.out.append(r)
+
+    # -- inside ---------------------------------------------------------------------------------------------
+    def _admit(self, at: float) -> None:
+        """Ready requests take free slots, first come first served; read prompts join as generating slots."""
+        waiting = self.waiting
+        while waiting and self.in_slots() < self.slots:
+            r = waiting[0]
+            if r.ready_at > at:
+                break
+            waiting.popleft()
+            if r.done_prompt >= r.prompt:
+                self.joiners.append(r)
+            else:
+                self.prefilling.append(r)
+
+    def _join(self, r: Request) -> None:
+        """*r* starts generating: its last token comes after ``n_out - 1`` decode steps."""
+        v = self.v
+        r.v0 = v
+        r.depth0 = r.prompt
+        self.seq += 1
+        heappush(self.heap, (v + r.n_out - 1, self.seq, r))
+        self.n_dec += 1
+        self.depth_base += r.prompt - v
+
+    def _depths(self, ahead: int) -> list[int]:
+        """Cached tokens of each generating slot *ahead* decode steps from the last applied one."""
+        v = self.v + ahead
+        return [r.depth0 + v - r.v0 for _, _, r in self.heap]
+
+    def _compose(self, at: float) -> None:
+        """Form the batch that starts at *at* (after the stretch's k decode steps): the tail."""
+        self._admit(at)
+        joiners = self.joiners
+        n = self.n_dec + len(joiners)
+        budget = self.n_batch - n
+        chunks: list[tuple[Request, int]] = []
+        outputs = n
+        prompt_tokens = 0
+        for r in self.prefilling:
+            if budget <= 0:
+                break
+            left = r.prompt - r.done_prompt
+            m = left if left < budget else budget
+            chunks.append((r, m))
+            budget -= m
+            prompt_tokens += m
+            if r.done_prompt == 0:
+                r.prefill_start = at
+            if m == left:
+                outputs += 1
+        ahead = self.k
+        depth_sum = self.depth_base + self.n_dec * (self.v + ahead) + sum(r.prompt for r in joiners)
+        self.tail = chunks
+        self.tail_start = at
+        self.tail_fails = (self.kv_cells is not None
+                           and self.prefill_cells + depth_sum + n + prompt_tokens > self.kv_cells)
+        if self.tail_fails or (n == 0 and not chunks):
+            self.tail_t = 0.0
+        else:
+            if self.timer.affine:
+                depths: list[float] = [depth_sum / n] * n if n else []
+            else:
+                depths = self._depths(ahead) + [r.prompt for r in joiners]
+            self.tail_t = self.timer.step(depths, [(m, r.done_prompt) for r, m in chunks], outputs)
+        self.end_time = at + self.tail_t
+
+    def _cut(self, ready: float) -> None:
+        """A request ready at *ready* joins at the next step boundary: cut the stretch there, add the tail."""
+        j = self.steps_done(ready)
+        if j + 1 >= self.k:
+            return  # it joins when the stretch ends anyway
+        self.k = j + 1
+        self._compose(self.start + self.elapsed(self.k))
+        self.version += 1
+
+    def _fail_all(self, now: float) -> None:
+        """The unified KV cache is full: llama-server releases every slot with an error."""
+        v = self.v
+        for _, _, r in self.heap:
+            r.n_out = 1 + v - r.v0  # the tokens it got before the failure
+        for r in self.prefilling:
+            r.n_out = 0
+            self.prompt_left -= r.prompt - r.done_prompt
+        for r in self.joiners:
+            r.n_out = 1
+        failed = self.prefilling + self.joiners + [e[2] for e in self.heap]
+        for r in failed:
+            r.error = KV_FULL
+            r.finish = now
+        self.out.extend(failed)
+        self.prefilling, self.joiners, self.heap = [], [], []
+        self.n_dec = self.depth_base = self.prefill_cells = 0
+        self.tail = None
+        self.tail_fails = False
+
+    def _log_gaps(self, now: float) -> None:
+        """Each generating slot's longest pause between tokens, over the stretch ending at *now*."""
+        k = self.k
+        tail = self.tail is not None and not self.tail_fails
+        first_end = self.start + (self.t0 if k else self.tail_t)
+        longest = self.t0 + (k - 1) * self.delta if k else 0.0
+        if tail and self.tail_t > longest:
+            longest = self.tail_t
+        for _, _, r in self.heap:
+            gap = first_end - r.last_token
+            if gap < longest:
+                gap = longest
+            if gap > r.max_gap:
+                r.max_gap = gap
+            r.last_token = now
+        if tail:
+            for r in self.joiners:
+                gap = now - r.last_token
+                if gap > r.max_gap:
+                    r.max_gap = gap
+
+
+def saturated_throughput(timer: StepTimer, slots: int, prompt: float, output: float,
+                         n_batch: int = N_BATCH) -> float:
+    """Requests/s one server completes with every slot busy: the unified-batch arithmetic.
+
+    Each request reads its prompt in ``c = ceil(P / (n_batch - (S - 1)))``
+    steps beside the other slots' decode tokens, then generates ``O - 1``
+    tokens one step each, so a slot's cycle is ``L = c + O - 1`` steps.
+    With the S slots' cycles out of phase (as Poisson arrivals leave them)
+    and ``S c <= L``, every cycle holds S c steps of S - 1 generating slots
+    plus a P / c-token chunk and ``L - S c`` steps of S generating slots,
+    each slot ``P + (O - 2) / 2`` tokens deep on average (the step model is
+    affine in the cached tokens), so the throughput is S / (the cycle's
+    time).  When the prompts overlap (``S c > L``) every step is charged
+    the average batch.  Memoized on the timer.
+    """
+    key = (slots, prompt, output, n_batch)
+    got = timer.memo.get(key)
+    if got is not None:
+        return got
+    s = slots
+    p = max(1, round(prompt))
+    o = max(1, round(output))
+    room = max(1, n_batch - (s - 1))
+    c = -(-p // room)
+    cycle = c + o - 1
+    depth = p + max(0, o - 2) / 2.0
+    chunk = -(-p // c)
+    if s * c <= cycle:
+        mixed = timer.step([depth] * (s - 1), [(chunk, (c - 1) * chunk // 2)], s - 1 + 1)
+        plain = timer.decode(s, s * depth)[0] if cycle > s * c else 0.0
+        total = s * c * mixed + (cycle - s * c) * plain
+    else:
+        decoding = max(0, round(s * (o - 1) / cycle))
+        prompt_tokens = max(1, round(s * p / cycle))
+        total = cycle * timer.step([depth] * decoding, [(prompt_tokens, 0)], decoding + 1)
+    got = timer.memo[key] = s / total if total > 0 else math.inf
+    return got
+
+
+__all__ = ["CONTEXT", "CTX_PAD", "KV_FULL", "N_BATCH", "Request", "Server", "StepTimer", "is_affine",
+           "saturated_throughput", "slot_context"]
