@@ -42,8 +42,9 @@ layers step one by one.
 The host (a discrete-event simulation) calls :meth:`Server.add`,
 :meth:`Server.plan` and :meth:`Server.end` and schedules one event per
 server at ``server.end_time`` whenever ``server.version`` changed; requests
-that left (finished, refused, failed) are in ``server.out``, prompts just
-read in ``server.first``; the host empties both.  Times are seconds.
+that left (finished, refused, failed) are in ``server.out`` and, on a
+hand-off server, prompts just read in ``server.first``; the host empties
+both.  Times are seconds.
 """
 
 from __future__ import annotations
@@ -139,12 +140,21 @@ def slot_context(n_ctx: int | None, slots: int, kv_unified: bool, n_ctx_train: i
 
 
 class Server:
-    """One llama-server: a FIFO of requests, its slots and the batch it is running."""
+    """One llama-server: a FIFO of requests, its slots and the batches it runs.
+
+    The running *run* is a stretch of ``k`` decode-only steps from
+    ``start``, then optionally the *tail* (one composed batch at
+    ``tail_start``: decode tokens, then prompt chunks), then optionally a
+    *post* stretch of ``k2`` decode-only steps when nothing the host sees
+    happens at the tail's end (no finish, no hand-off, nothing left to read
+    or waiting); the host's event is at ``end_time``.
+    """
 
     __slots__ = ("timer", "slots", "n_batch", "n_ctx_slot", "kv_cells", "hand_off", "log_gaps", "on_steps",
                  "waiting", "prefilling", "joiners", "heap", "n_dec", "depth_base", "prefill_cells", "v", "held",
                  "prompt_left", "seq", "busy", "version", "armed", "start", "k", "t0", "delta", "tail",
-                 "tail_start", "tail_t", "tail_fails", "end_time", "out", "first", "index")
+                 "tail_start", "tail_t", "tail_tokens", "tail_fails", "k2", "t2", "delta2", "end_time", "out",
+                 "first", "index")
 
     def __init__(self, timer: StepTimer, slots: int, n_batch: int = N_BATCH, n_ctx: int | None = None,
                  kv_unified: bool = False, n_ctx_train: int | None = None, hand_off: bool = False,
@@ -177,7 +187,8 @@ class Server:
         self.version = 0
         self.armed = -1                               # the host's: version of its pending event
         self.start = self.t0 = self.delta = self.tail_start = self.tail_t = self.end_time = 0.0
-        self.k = 0
+        self.t2 = self.delta2 = 0.0
+        self.k = self.k2 = self.tail_tokens = 0
         self.tail: list[tuple[Request, int]] | None = None
         self.tail_fails = False
         self.out: list[Request] = []
@@ -202,17 +213,22 @@ class Server:
 
     def steps_done(self, t: float) -> int:
         """Whole decode steps of the running stretch finished by time *t*."""
-        t = max(0.0, t - self.start)
-        k = self.k
-        if self.delta > 0:
-            a, b = self.delta / 2.0, self.t0 - self.delta / 2.0
+        t = t - self.start
+        if t < 0.0:
+            t = 0.0
+        k, t0, d = self.k, self.t0, self.delta
+        if d > 0:
+            a, b = d / 2.0, t0 - d / 2.0
             j = int((-b + math.sqrt(b * b + 4 * a * t)) / (2 * a))
         else:
-            j = int(t / self.t0) if self.t0 > 0 else k
-        j = max(0, min(j, k))
-        while j > 0 and self.elapsed(j) > t:
+            j = int(t / t0) if t0 > 0 else k
+        if j > k:
+            j = k
+        elif j < 0:
+            j = 0
+        while j > 0 and j * t0 + d * j * (j - 1) / 2.0 > t:  # elapsed(j), inlined
             j -= 1
-        while j < k and self.elapsed(j + 1) <= t:
+        while j < k and (j + 1) * t0 + d * (j + 1) * j / 2.0 <= t:
             j += 1
         return j
 
@@ -239,23 +255,31 @@ class Server:
         if not self.busy:
             self.plan(now)
             return
-        if self.in_slots() >= self.slots:
-            return  # no slot frees before the running stretch ends
+        if len(self.prefilling) + len(self.joiners) + self.n_dec + self.held >= self.slots:
+            return  # no slot frees before the run ends
         if self.tail is not None:
             if now < self.tail_start:  # the tail's batch is not formed yet: it takes r too
                 self._compose(self.tail_start)
                 self.version += 1
-            return
-        self._cut(max(now, r.ready_at))
+                return
+            if not self.k2:
+                return  # r joins when the tail ends, with the run
+            self._fold()
+        self._cut(r.ready_at if r.ready_at > now else now)
 
     def cut(self, now: float) -> None:
         """End the running decode stretch at its first step boundary after *now* (new speeds from then on)."""
-        if self.busy and self.tail is None and self.k > 1:
-            j = self.steps_done(now)
-            if j + 1 < self.k:
-                self.k = j + 1
-                self.end_time = self.start + self.elapsed(self.k)
-                self.version += 1
+        if not self.busy:
+            return
+        if self.tail is not None:
+            if not self.k2 or now < self.tail_start:
+                return
+            self._fold()
+        k = 0 if now < self.start else self.steps_done(now) + 1
+        if k < self.k:
+            self.k = k
+            self.end_time = self.start + self.elapsed(k)
+            self.version += 1
 
     def release(self, now: float) -> None:
         """A handed-off request's slot is free again."""
@@ -268,6 +292,7 @@ class Server:
         self.joiners = []
         self.tail = None
         self.tail_fails = False
+        self.k2 = 0
         while True:
             self._admit(now)
             if self.joiners:
@@ -279,28 +304,32 @@ class Server:
                 self.start = now
                 self._compose(now)
                 break
-            if self.n_dec:
-                k = self.heap[0][0] - self.v if self.timer.affine else 1
+            n = self.n_dec
+            if n:
+                timer = self.timer
+                k = self.heap[0][0] - self.v if timer.affine else 1
                 if self.kv_cells is not None:
-                    room = (self.kv_cells - self.prefill_cells - self.depth_sum()) // self.n_dec
+                    room = (self.kv_cells - self.prefill_cells - self.depth_sum()) // n
                     if room < 1:
                         self._fail_all(now)
                         continue
-                    k = min(k, room)
+                    if room < k:
+                        k = room
                 self.start, self.k = now, k
-                if self.timer.affine:
-                    self.t0, self.delta = self.timer.decode(self.n_dec, self.depth_sum())
+                if timer.affine:
+                    self.t0, self.delta = timer.decode(n, self.depth_base + n * self.v)
                 else:
-                    self.t0, self.delta = self.timer.step(self._depths(0), [], self.n_dec), 0.0
+                    self.t0, self.delta = timer.step(self._depths(0), [], n), 0.0
                 self.end_time = now + self.elapsed(k)
-                if self.waiting and self.in_slots() < self.slots:
-                    self._cut(max(now, self.waiting[0].ready_at))
+                if self.waiting and len(self.prefilling) + len(self.joiners) + n + self.held < self.slots:
+                    ready = self.waiting[0].ready_at
+                    self._cut(ready if ready > now else now)
                 break
             if self.waiting and self.in_slots() < self.slots:
-                at = max(now, self.waiting[0].ready_at)
+                ready = self.waiting[0].ready_at
                 self.k = 0
-                self.start = at
-                self._compose(at)
+                self.start = ready if ready > now else now
+                self._compose(self.start)
                 break
             self.busy = False
             return
@@ -308,65 +337,90 @@ class Server:
         self.version += 1
 
     def end(self, now: float) -> None:
-        """The running stretch is over at *now*: apply its steps, then its tail; fill ``out`` and ``first``."""
+        """The run is over at *now*: apply its steps; fill ``out`` (finished, failed) and ``first``."""
         self.busy = False
-        k, n = self.k, self.n_dec
-        tail = self.tail
         if self.log_gaps:
             self._log_gaps(now)
-        if k:
-            self.v += k
-            if self.on_steps is not None and n:
-                self.on_steps(n, self.t0, self.delta, k, 0)
-        if tail is not None:
-            if self.tail_fails:
-                self._fail_all(now)
-                return
-            for r in self.joiners:
-                self._join(r)
-                r.last_token = now
-            self.joiners = []
-            n = self.n_dec
-            if n:
-                self.v += 1
-            if self.on_steps is not None and (n or tail):
-                self.on_steps(n, self.tail_t, 0.0, 1, sum(m for _, m in tail))
-            done = False
-            for r, m in tail:
-                r.done_prompt += m
-                self.prompt_left -= m
-                if r.done_prompt >= r.prompt:
-                    done = True
-                    r.first_token = r.last_token = now
-                    self.prefill_cells -= r.done_prompt - m
-                    if r.n_out <= 1:
-                        r.finish = now
-                        self.out.append(r)
-                    elif self.hand_off:
-                        self.held += 1
-                        self.first.append(r)
-                    else:
-                        self.first.append(r)
-                        self._join(r)
-                else:
-                    self.prefill_cells += m
-            if done:
-                self.prefilling = [r for r in self.prefilling if r.done_prompt < r.prompt]
-            self.tail = None
+        if self.tail_fails:
+            self.v += self.k
+            self._fail_all(now)
+            return
+        if self.tail is not None:
+            self._apply_head()
+        elif self.k:
+            self.v += self.k
+            if self.on_steps is not None and self.n_dec:
+                self.on_steps(self.n_dec, self.t0, self.delta, self.k, 0)
+        k2 = self.k2
+        if k2:
+            self.v += k2
+            if self.on_steps is not None:
+                self.on_steps(self.n_dec, self.t2, self.delta2, k2, 0)
+            self.k2 = 0
         heap = self.heap
         v = self.v
-        while heap and heap[0][0] <= v:
-            r = heappop(heap)[2]
-            self.n_dec -= 1
-            self.depth_base -= r.depth0 - r.v0
-            r.finish = now
-            self.out.append(r)
+        if heap and heap[0][0] <= v:
+            out = self.out
+            while heap and heap[0][0] <= v:
+                r = heappop(heap)[2]
+                self.n_dec -= 1
+                self.depth_base -= r.depth0 - r.v0
+                r.finish = now
+                out.append(r)
 
     # -- inside ---------------------------------------------------------------------------------------------
+    def _apply_head(self) -> None:
+        """Apply the stretch and the tail (its prompts' first tokens come at the tail's end)."""
+        k = self.k
+        if k:
+            self.v += k
+            if self.on_steps is not None and self.n_dec:
+                self.on_steps(self.n_dec, self.t0, self.delta, k, 0)
+        tail = self.tail
+        if tail is None:
+            return
+        at = self.tail_start + self.tail_t
+        for r in self.joiners:
+            self._join(r)
+            r.last_token = at
+        self.joiners = []
+        if self.n_dec:
+            self.v += 1
+        if self.on_steps is not None and (self.n_dec or tail):
+            self.on_steps(self.n_dec, self.tail_t, 0.0, 1, self.tail_tokens)
+        read = 0  # the chunks are the first prompts in line, each read to its end but maybe the last
+        for r, m in tail:
+            r.done_prompt += m
+            if r.done_prompt < r.prompt:
+                self.prefill_cells += m
+                break
+            read += 1
+            r.first_token = r.last_token = at
+            self.prefill_cells -= r.done_prompt - m
+            if r.n_out <= 1:
+                r.finish = at
+                self.out.append(r)
+            elif self.hand_off:
+                self.held += 1
+                self.first.append(r)
+            else:
+                self._join(r)
+        self.prompt_left -= self.tail_tokens
+        if read:
+            del self.prefilling[:read]
+        self.tail = None
+
+    def _fold(self) -> None:
+        """Apply the stretch and tail ahead of time (nothing the host sees happens then); the post runs on."""
+        self._apply_head()
+        self.start = self.tail_start + self.tail_t
+        self.k, self.t0, self.delta = self.k2, self.t2, self.delta2
+        self.k2 = 0
+
     def _admit(self, at: float) -> None:
         """Ready requests take free slots, first come first served; read prompts join as generating slots."""
         waiting = self.waiting
-        while waiting and self.in_slots() < self.slots:
+        while waiting and len(self.prefilling) + len(self.joiners) + self.n_dec + self.held < self.slots:
             r = waiting[0]
             if r.ready_at > at:
                 break
@@ -392,49 +446,83 @@ class Server:
         return [r.depth0 + v - r.v0 for _, _, r in self.heap]
 
     def _compose(self, at: float) -> None:
-        """Form the batch that starts at *at* (after the stretch's k decode steps): the tail."""
+        """Form the batch that starts at *at*, after the stretch's k decode steps (the tail), and the post."""
         self._admit(at)
         joiners = self.joiners
         n = self.n_dec + len(joiners)
         budget = self.n_batch - n
         chunks: list[tuple[Request, int]] = []
+        timed: list[tuple[int, int]] = []
         outputs = n
-        prompt_tokens = 0
+        tokens = 0
+        completing = 0        # prompts read to the end in this batch
+        shortest = 1 << 62    # fewest tokens left to any of them after it
         for r in self.prefilling:
             if budget <= 0:
                 break
-            left = r.prompt - r.done_prompt
+            done = r.done_prompt
+            left = r.prompt - done
             m = left if left < budget else budget
             chunks.append((r, m))
+            timed.append((m, done))
             budget -= m
-            prompt_tokens += m
-            if r.done_prompt == 0:
+            tokens += m
+            if done == 0:
                 r.prefill_start = at
             if m == left:
                 outputs += 1
+                completing += r.prompt
+                if r.n_out - 1 < shortest:
+                    shortest = r.n_out - 1
         ahead = self.k
-        depth_sum = self.depth_base + self.n_dec * (self.v + ahead) + sum(r.prompt for r in joiners)
+        depth_sum = self.depth_base + self.n_dec * (self.v + ahead)
+        for r in joiners:
+            depth_sum += r.prompt
         self.tail = chunks
         self.tail_start = at
-        self.tail_fails = (self.kv_cells is not None
-                           and self.prefill_cells + depth_sum + n + prompt_tokens > self.kv_cells)
-        if self.tail_fails or (n == 0 and not chunks):
+        self.tail_tokens = tokens
+        self.k2 = 0
+        timer = self.timer
+        fails = self.tail_fails = (self.kv_cells is not None
+                                   and self.prefill_cells + depth_sum + n + tokens > self.kv_cells)
+        if fails or (n == 0 and not chunks):
             self.tail_t = 0.0
+            self.end_time = at
+            return
+        if timer.affine:
+            depths: list[float] = [depth_sum / n] * n if n else []
         else:
-            if self.timer.affine:
-                depths: list[float] = [depth_sum / n] * n if n else []
-            else:
-                depths = self._depths(ahead) + [r.prompt for r in joiners]
-            self.tail_t = self.timer.step(depths, [(m, r.done_prompt) for r, m in chunks], outputs)
-        self.end_time = at + self.tail_t
+            depths = self._depths(ahead) + [r.prompt for r in joiners]
+        self.tail_t = t = timer.step(depths, timed, outputs)
+        self.end_time = at + t
+        # the post: decode-only steps after the tail, when its end needs no event of its own
+        if (not timer.affine or self.hand_off or self.log_gaps or self.kv_cells is not None
+                or len(self.prefilling) > len(chunks) or len(chunks) > outputs - n
+                or (self.waiting and len(self.prefilling) + n + self.held < self.slots)):
+            return
+        k2 = self.heap[0][0] - (self.v + ahead + 1) if self.heap else shortest
+        if shortest < k2:
+            k2 = shortest
+        for r in joiners:
+            if r.n_out - 2 < k2:
+                k2 = r.n_out - 2
+        n2 = n + (outputs - n)
+        if k2 < 1 or n2 == 0:
+            return
+        self.k2 = k2
+        self.t2, self.delta2 = timer.decode(n2, depth_sum + n + completing)
+        self.end_time += k2 * self.t2 + self.delta2 * k2 * (k2 - 1) / 2.0
 
     def _cut(self, ready: float) -> None:
         """A request ready at *ready* joins at the next step boundary: cut the stretch there, add the tail."""
-        j = self.steps_done(ready)
-        if j + 1 >= self.k:
-            return  # it joins when the stretch ends anyway
-        self.k = j + 1
-        self._compose(self.start + self.elapsed(self.k))
+        if ready < self.start:
+            k = 0
+        else:
+            k = self.steps_done(ready) + 1
+            if k >= self.k:
+                return  # it joins when the stretch ends anyway
+        self.k = k
+        self._compose(self.start + self.elapsed(k))
         self.version += 1
 
     def _fail_all(self, now: float) -> None:
@@ -456,9 +544,10 @@ class Server:
         self.n_dec = self.depth_base = self.prefill_cells = 0
         self.tail = None
         self.tail_fails = False
+        self.k2 = 0
 
     def _log_gaps(self, now: float) -> None:
-        """Each generating slot's longest pause between tokens, over the stretch ending at *now*."""
+        """Each generating slot's longest pause between tokens, over the run ending at *now* (no post then)."""
         k = self.k
         tail = self.tail is not None and not self.tail_fails
         first_end = self.start + (self.t0 if k else self.tail_t)

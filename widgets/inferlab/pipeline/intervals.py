@@ -187,6 +187,9 @@ class IntervalMeter:
         decoding = inf.decoding_per_server()
         cache_on = cfg.cache_enabled and not cfg.ideal
         speeds = sim.speeds
+        # Per-slot speed of the busiest server's current batch (one slot alone at an empty context if idle).
+        busiest = max(inf.servers, key=lambda s: s.n_dec)
+        step_s = speeds.timer.decode(max(1, busiest.n_dec), busiest.depth_sum())[0]
         return {
             "gateway": {
                 "arrival_rate_rps": sim.arrivals.current_rate(),
@@ -214,11 +217,13 @@ class IntervalMeter:
                 "slots_busy": inf.busy_slots.value,
                 "slots_total": None if cfg.ideal else cfg.slots * cfg.replicas,
                 "decoding": sum(decoding),
+                "prefilling": inf.prefilling(),
                 "waiting": len(inf.waiting),
                 "replicas": cfg.replicas,
+                "gpus_per_server": cfg.gpus,
+                "ctx_per_slot": speeds.n_ctx_slot,
                 "prefill_tps": speeds.prefill_tps,
-                # Per-slot speed at the busiest server's current decode batch.
-                "decode_tps_per_slot": speeds.per_slot[max(1, *decoding)],
+                "decode_tps_per_slot": 1.0 / step_s if step_s > 0 else None,
                 "speed_source": speeds.source,
                 "capacity_rps": caps["inference"],
             },

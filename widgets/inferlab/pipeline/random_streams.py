@@ -194,6 +194,10 @@ class TokenCount:
         u = self._random() * QUANTILE_POINTS
         return self._cells[int(u)] or self.at(u)
 
+    def expected(self) -> float:
+        """The mean of what :meth:`sample` draws: the capped, rounded distribution, not the nominal *mean*."""
+        return expected_count(self.mean, self.cv, self.cap)
+
     def at(self, u: float) -> int:
         """The count for the draw ``u / N`` (0 <= u < N), by interpolation or in the tails exactly."""
         i = int(u)
@@ -210,3 +214,37 @@ class TokenCount:
         if k < 1:
             return 1
         return self.cap if k > self.cap else k
+
+
+#: Points per tail cell of the numerical mean (the outer 1/4096 of each tail is drawn from the exact quantile).
+_TAIL_POINTS = 512
+
+
+@functools.lru_cache(maxsize=32)
+def expected_count(mean: float, cv: float, cap: int) -> float:
+    """E[TokenCount(mean, cv, cap).sample()]: exact over the interpolated cells, numerical in the two tails.
+
+    Inside cell i a draw is ``lo + (hi - lo) f`` with f uniform on [0, 1),
+    rounded half up and clamped to 1..cap, so the cell's mean is a sum over
+    the integers it rounds to, each weighted by the share of f giving it.
+    """
+    sampler = TokenCount(mean, cv, cap, random.Random(0))
+    if sampler._sigma == 0.0:
+        return float(sampler.sample())
+    table, cells = sampler._table, sampler._cells
+    total = 0.0
+    for i in range(1, _LAST_CELL):
+        if cells[i]:
+            total += cells[i]
+            continue
+        lo, hi = table[i], table[i + 1]
+        k, top = int(lo + 0.5), int(hi + 0.5)
+        f0 = 0.0
+        while k <= top:
+            f1 = 1.0 if k == top else (k + 0.5 - lo) / (hi - lo)
+            total += min(max(k, 1), cap) * (f1 - f0)
+            f0 = f1
+            k += 1
+    for i in (0, _LAST_CELL):  # the tails: midpoint rule on the exact quantile
+        total += sum(sampler.at(i + (j + 0.5) / _TAIL_POINTS) for j in range(_TAIL_POINTS)) / _TAIL_POINTS
+    return total / QUANTILE_POINTS
