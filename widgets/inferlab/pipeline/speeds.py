@@ -27,12 +27,12 @@ import functools
 from collections.abc import Sequence
 
 from inferlab.inputs import InputError
-from inferlab.llamacpp.server import StepTimer, slot_context
+from inferlab.llamacpp.server import CTX_PAD, StepTimer, slot_context
 from inferlab.pipeline.config import Config
 from inferlab.units import GiB
 
 #: Fewest KV cells per slot the default ``-c`` may shrink to before the configuration counts as not loading.
-MIN_SLOT_CTX = 256
+MIN_SLOT_CTX = CTX_PAD
 
 
 class PlainSteps:
@@ -110,13 +110,18 @@ def _calculator(model: str, quant: str, hardware: str, gpus: int, slots: int, ct
 
     where = f"{gpus} x {hw.gpu.name}" if hw.gpu else hw.display_name
     smallest = slots * MIN_SLOT_CTX
+    step = CTX_PAD if kv_unified else CTX_PAD * slots  # llama.cpp pads each slot's share to 256 cells
+    if ctx_size is not None and ctx_size > slots * shape.max_ctx:
+        raise InputError("ctx_size", ctx_size, f"at most slots x {shape.display_name}'s trained context = "
+                         f"{slots:,} x {shape.max_ctx:,} = {slots * shape.max_ctx:,} tokens (llama-server caps "
+                         "each slot there)")
     if ctx_size is not None:
         r = report(ctx_size)
         if not r["fits"]:
             if not report(min(ctx_size, smallest))["fits"]:
                 raise _does_not_load(model, quant, where, r, slots)
             raise InputError("ctx_size", ctx_size, f"a context whose KV cache fits beside the weights on {where} "
-                             f"(the largest that fits: {_largest(report, smallest, ctx_size):,})",
+                             f"(the largest that fits: {_largest(report, smallest, ctx_size, step):,})",
                              reason=f"does not fit ({r['fits_reason']}; KV cache {r['kv_cache_bytes'] / GiB:.1f} GiB)")
         n_ctx = ctx_size
     else:
@@ -125,7 +130,7 @@ def _calculator(model: str, quant: str, hardware: str, gpus: int, slots: int, ct
         if not r["fits"]:
             if not report(smallest)["fits"]:
                 raise _does_not_load(model, quant, where, report(smallest), slots)
-            n_ctx = _largest(report, smallest, n_ctx)
+            n_ctx = _largest(report, smallest, n_ctx, step)
             r = report(n_ctx)
     sm = calc.speed_model(**common, ctx=n_ctx)
     memory = (f"{r['weights_bytes'] / GiB:.1f} GiB weights + {r['kv_cache_bytes'] / GiB:.1f} GiB KV cache "
@@ -133,22 +138,25 @@ def _calculator(model: str, quant: str, hardware: str, gpus: int, slots: int, ct
     return sm, n_ctx, shape.max_ctx, memory
 
 
-def _largest(report, lo: int, hi: int) -> int:
-    """The largest context, a multiple of 256 cells between *lo* (fits) and *hi* (does not), that fits."""
-    lo, hi = lo // 256, hi // 256 + 1
+def _largest(report, lo: int, hi: int, step: int) -> int:
+    """The largest context, a multiple of *step* cells between *lo* (fits) and *hi* (does not), that fits."""
+    lo, hi = lo // step, hi // step + 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if report(mid * 256)["fits"] else (lo, mid)
-    return lo * 256
+        lo, hi = (mid, hi) if report(mid * step)["fits"] else (lo, mid)
+    return lo * step
 
 
 def _does_not_load(model: str, quant: str, where: str, r: dict, slots: int) -> InputError:
     """The InputError of a model that does not load even with the smallest context."""
+    short = [f"{what} short by {-r[key] / GiB:.1f} GiB" for what, key in
+             (("VRAM", "vram_headroom_bytes"), ("RAM", "ram_headroom_bytes")) if (r[key] or 0) < 0]
     return InputError(
-        "model", model, f"a model, quant and GPUs per server that hold the weights (more gpus per server, a "
-        f"smaller quant or model; replicas x gpus GPUs in all)",
+        "model", model, "a model, quant and GPUs per server that hold the weights (more gpus per server, a "
+        "smaller quant or model; replicas x gpus GPUs in all)",
         reason=f"with quant {quant} does not load on {where} per server: {r['weights_bytes'] / GiB:.1f} GiB of "
-               f"weights, {r['fits_reason']} even at {MIN_SLOT_CTX} cells per slot ({slots} slots)")
+               f"weights, {' and '.join(short) or 'no room'} even with {MIN_SLOT_CTX} tokens of context per slot "
+               f"({slots} slots)")
 
 
 __all__ = ["MIN_SLOT_CTX", "PlainSteps", "Speeds", "resolve_speeds"]
