@@ -74,7 +74,7 @@ def test_a_long_prompt_stalls_every_generating_slot():
     boundary = 0.001 + 5 * 0.1
     assert done[1] == pytest.approx(boundary + 1.1 + 4 * 0.1)
     assert done[2] == pytest.approx(boundary + 1.1 + 0.1)
-    stall_s, tokens, slots = inf.stall
+    stall_s, tokens, slots = inf.stall()
     assert (stall_s, tokens, slots) == (pytest.approx(1.1), 1000, 1)
     itl = inf.itl_histogram()
     assert itl.count == 10 + 1  # #1's ten gaps, #2's one

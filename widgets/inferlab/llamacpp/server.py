@@ -52,7 +52,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from heapq import heappop, heappush
-from typing import Any, Callable
+from typing import Any
 
 #: Cells per sequence of the second probe that fixes an affine decode step (any positive depth gives the slope).
 _PROBE_DEPTH = 1024
@@ -150,7 +150,7 @@ class Server:
     or waiting); the host's event is at ``end_time``.
     """
 
-    __slots__ = ("timer", "slots", "n_batch", "n_ctx_slot", "kv_cells", "hand_off", "log_gaps", "on_steps",
+    __slots__ = ("timer", "slots", "n_batch", "n_ctx_slot", "kv_cells", "hand_off", "log_gaps", "gaps", "stall",
                  "waiting", "prefilling", "joiners", "heap", "n_dec", "depth_base", "prefill_cells", "v", "held",
                  "prompt_left", "seq", "busy", "version", "armed", "start", "k", "t0", "delta", "tail",
                  "tail_start", "tail_t", "tail_tokens", "tail_fails", "k2", "t2", "delta2", "end_time", "out",
@@ -158,8 +158,7 @@ class Server:
 
     def __init__(self, timer: StepTimer, slots: int, n_batch: int = N_BATCH, n_ctx: int | None = None,
                  kv_unified: bool = False, n_ctx_train: int | None = None, hand_off: bool = False,
-                 log_gaps: bool = False, on_steps: Callable[[int, float, float, int, int], None] | None = None,
-                 index: int = 0) -> None:
+                 log_gaps: bool = False, gaps: dict[float, int] | None = None, index: int = 0) -> None:
         self.index = index
         self.timer = timer
         self.slots = slots
@@ -170,8 +169,11 @@ class Server:
         self.hand_off = hand_off
         #: Keep each request's longest pause between tokens (``max_gap``; costs O(slots) per event).
         self.log_gaps = log_gaps
-        #: Called per applied stretch as ``on_steps(decoding, first_step_s, increase_s, steps, prompt_tokens)``.
-        self.on_steps = on_steps
+        #: If given, counts the gaps between consecutive tokens: ``gaps[seconds] += tokens`` per applied step
+        #: (a stretch counts at its mean step), and ``stall`` keeps the longest step that read prompt tokens
+        #: beside generating slots: ``(seconds, prompt tokens, slots stalled)``.
+        self.gaps = gaps
+        self.stall: tuple[float, int, int] = (0.0, 0, 0)
         self.waiting: deque[Request] = deque()
         self.prefilling: list[Request] = []
         self.joiners: list[Request] = []              # read prompts admitted at the tail's boundary
@@ -278,7 +280,7 @@ class Server:
         k = 0 if now < self.start else self.steps_done(now) + 1
         if k < self.k:
             self.k = k
-            self.end_time = self.start + self.elapsed(k)
+            self.end_time = self.start + k * self.t0 + self.delta * k * (k - 1) / 2.0
             self.version += 1
 
     def release(self, now: float) -> None:
@@ -320,7 +322,7 @@ class Server:
                     self.t0, self.delta = timer.decode(n, self.depth_base + n * self.v)
                 else:
                     self.t0, self.delta = timer.step(self._depths(0), [], n), 0.0
-                self.end_time = now + self.elapsed(k)
+                self.end_time = now + k * self.t0 + self.delta * k * (k - 1) / 2.0
                 if self.waiting and len(self.prefilling) + len(self.joiners) + n + self.held < self.slots:
                     ready = self.waiting[0].ready_at
                     self._cut(ready if ready > now else now)
@@ -348,14 +350,19 @@ class Server:
         if self.tail is not None:
             self._apply_head()
         elif self.k:
-            self.v += self.k
-            if self.on_steps is not None and self.n_dec:
-                self.on_steps(self.n_dec, self.t0, self.delta, self.k, 0)
+            k = self.k
+            self.v += k
+            gaps = self.gaps
+            if gaps is not None and self.n_dec:
+                gap = self.t0 + self.delta * (k - 1) / 2.0
+                gaps[gap] = gaps.get(gap, 0) + self.n_dec * k
         k2 = self.k2
         if k2:
             self.v += k2
-            if self.on_steps is not None:
-                self.on_steps(self.n_dec, self.t2, self.delta2, k2, 0)
+            gaps = self.gaps
+            if gaps is not None:
+                gap = self.t2 + self.delta2 * (k2 - 1) / 2.0
+                gaps[gap] = gaps.get(gap, 0) + self.n_dec * k2
             self.k2 = 0
         heap = self.heap
         v = self.v
@@ -372,22 +379,29 @@ class Server:
     def _apply_head(self) -> None:
         """Apply the stretch and the tail (its prompts' first tokens come at the tail's end)."""
         k = self.k
+        gaps = self.gaps
         if k:
             self.v += k
-            if self.on_steps is not None and self.n_dec:
-                self.on_steps(self.n_dec, self.t0, self.delta, k, 0)
+            if gaps is not None and self.n_dec:
+                gap = self.t0 + self.delta * (k - 1) / 2.0
+                gaps[gap] = gaps.get(gap, 0) + self.n_dec * k
         tail = self.tail
         if tail is None:
             return
-        at = self.tail_start + self.tail_t
-        for r in self.joiners:
-            self._join(r)
-            r.last_token = at
-        self.joiners = []
-        if self.n_dec:
+        tail_t = self.tail_t
+        at = self.tail_start + tail_t
+        if self.joiners:
+            for r in self.joiners:
+                self._join(r)
+                r.last_token = at
+            self.joiners = []
+        n = self.n_dec
+        if n:
             self.v += 1
-        if self.on_steps is not None and (self.n_dec or tail):
-            self.on_steps(self.n_dec, self.tail_t, 0.0, 1, self.tail_tokens)
+            if gaps is not None:
+                gaps[tail_t] = gaps.get(tail_t, 0) + n
+                if self.tail_tokens and tail_t > self.stall[0]:
+                    self.stall = (tail_t, self.tail_tokens, n)
         read = 0  # the chunks are the first prompts in line, each read to its end but maybe the last
         for r, m in tail:
             r.done_prompt += m
@@ -447,7 +461,8 @@ class Server:
 
     def _compose(self, at: float) -> None:
         """Form the batch that starts at *at*, after the stretch's k decode steps (the tail), and the post."""
-        self._admit(at)
+        if self.waiting:
+            self._admit(at)
         joiners = self.joiners
         n = self.n_dec + len(joiners)
         budget = self.n_batch - n
@@ -522,7 +537,7 @@ class Server:
             if k >= self.k:
                 return  # it joins when the stretch ends anyway
         self.k = k
-        self._compose(self.start + self.elapsed(k))
+        self._compose(self.start + k * self.t0 + self.delta * k * (k - 1) / 2.0)  # elapsed(k)
         self.version += 1
 
     def _fail_all(self, now: float) -> None:

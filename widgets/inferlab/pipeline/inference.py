@@ -27,7 +27,8 @@ Interface (what the rest of the pipeline uses):
   (``msg.error`` set: ``"context"`` or ``"kv_full"``);
 * :meth:`Inference.set_speeds` and :meth:`Inference.set_slots` -- live controls;
 * read by the meters: ``busy_slots`` (a :class:`~inferlab.pipeline.metrics.Level`
-  of slots held), ``waiting`` (requests without a slot), :meth:`Inference.itl_histogram`, ``stall``,
+  of slots held), ``waiting`` (requests without a slot), :meth:`Inference.itl_histogram`,
+  :meth:`Inference.stall`,
   :meth:`Inference.decoding_per_server`, and the tally's ``prompt_tokens``,
   ``generated_tokens``, ``llm_errors`` and ``truncated``.
 
@@ -54,8 +55,8 @@ class Replica(Server):
 
     __slots__ = ("assigned",)
 
-    def __init__(self, index: int, speeds: Speeds, slots: int, on_steps) -> None:
-        super().__init__(speeds.timer, slots, speeds.n_batch, on_steps=on_steps, index=index)
+    def __init__(self, index: int, speeds: Speeds, slots: int, gaps: dict[float, int]) -> None:
+        super().__init__(speeds.timer, slots, speeds.n_batch, gaps=gaps, index=index)
         self.assigned = 0  # requests sent here and not yet done
         configure(self, speeds)
 
@@ -72,7 +73,7 @@ class Inference:
     """The pool of llama.cpp servers; calls ``on_done(msg, now)`` as each request finishes."""
 
     __slots__ = ("engine", "tally", "servers", "slots", "speeds", "service", "waiting", "busy_slots", "on_done",
-                 "itl", "stall", "_itl_pending", "_next_server", "_run_end", "_service_done")
+                 "itl", "_itl_pending", "_next_server", "_run_end", "_service_done")
 
     def __init__(self, engine: Engine, tally: Tally, *, replicas: int, slots: int, speeds: Speeds,
                  fixed_service: bool = False) -> None:
@@ -83,11 +84,8 @@ class Inference:
         self.service = fixed_service      # override: each request takes msg.service_s (s)
         #: Gaps between consecutive tokens (ms), binned; read it through :meth:`itl_histogram`.
         self.itl = LatencyHistogram()
-        self._itl_pending: dict[float, int] = {}
-        #: The longest step that carried a prompt beside generating slots since the meters last read it:
-        #: (seconds, prompt tokens in it, slots it stalled).
-        self.stall: tuple[float, int, int] = (0.0, 0, 0)
-        self.servers = [Replica(i, speeds, slots, self._on_steps) for i in range(replicas)]
+        self._itl_pending: dict[float, int] = {}  # seconds -> tokens, counted by the servers (step times repeat)
+        self.servers = [Replica(i, speeds, slots, self._itl_pending) for i in range(replicas)]
         self.waiting: deque[Message] = deque()
         self._next_server = 0
         self.busy_slots = Level()
@@ -131,18 +129,28 @@ class Inference:
             heappush(eng.heap, (ready + msg.service_s, 1, next(eng.counter), self._service_done, (server, msg)))
             return
         server.add(Request(msg.prompt_tokens, msg.output_tokens, msg.ready_at, msg), now)
-        self._sync(server, now)
+        if server.out:
+            self._drain(server, now)
+        if server.busy and server.armed != server.version:  # arm its next event (the stretch may be cut)
+            server.armed = version = server.version
+            eng = self.engine
+            heappush(eng.heap, (server.end_time, 1, next(eng.counter), self._run_end, (server, version)))
 
     def _sync(self, server: Replica, now: float) -> None:
         """After a call into *server*: release the requests that left, arm its next event."""
+        if server.out:
+            self._drain(server, now)
+        if server.busy and server.armed != server.version:
+            server.armed = version = server.version
+            eng = self.engine
+            heappush(eng.heap, (server.end_time, 1, next(eng.counter), self._run_end, (server, version)))
+
+    def _drain(self, server: Replica, now: float) -> None:
+        """Release the requests that left *server* (finishing may queue more: drained too)."""
         while server.out:
             left, server.out = server.out, []
             for r in left:
                 self._finished(server, r, now)
-        if server.busy and server.armed != server.version:
-            server.armed = server.version
-            eng = self.engine
-            heappush(eng.heap, (server.end_time, 1, next(eng.counter), self._run_end, (server, server.version)))
 
     def _on_run_end(self, arg: tuple[Replica, int]) -> None:
         server, version = arg
@@ -151,7 +159,12 @@ class Inference:
         now = self.engine.now
         server.end(now)
         server.plan(now)
-        self._sync(server, now)
+        if server.out:
+            self._drain(server, now)
+        if server.busy and server.armed != server.version:
+            server.armed = version = server.version
+            eng = self.engine
+            heappush(eng.heap, (server.end_time, 1, next(eng.counter), self._run_end, (server, version)))
 
     def _finished(self, server: Replica, r: Request, now: float) -> None:
         tally = self.tally
@@ -181,14 +194,14 @@ class Inference:
         self.tally.generated_tokens += msg.output_tokens
         self._release(server, msg, self.engine.now)
 
-    def _on_steps(self, decoding: int, first_s: float, increase_s: float, steps: int, prompt_tokens: int) -> None:
-        """A server applied *steps* steps with *decoding* slots generating (see ``Server.on_steps``)."""
-        if decoding:
-            gap = first_s + increase_s * (steps - 1) / 2.0 if increase_s else first_s
-            pending = self._itl_pending  # step times repeat: counted here, binned when read (see itl_histogram)
-            pending[gap] = pending.get(gap, 0) + decoding * steps
-            if prompt_tokens and first_s > self.stall[0]:
-                self.stall = (first_s, prompt_tokens, decoding)
+    def stall(self, reset: bool = False) -> tuple[float, int, int]:
+        """The longest step that read a prompt beside generating slots, over the servers, since the last reset:
+        (seconds, prompt tokens in it, slots it stalled)."""
+        longest = max((s.stall for s in self.servers), default=(0.0, 0, 0))
+        if reset:
+            for s in self.servers:
+                s.stall = (0.0, 0, 0)
+        return longest
 
     def itl_histogram(self) -> LatencyHistogram:
         """Gaps between consecutive tokens of a request (ms), one count per generated token after the first."""

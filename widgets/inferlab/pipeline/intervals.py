@@ -114,8 +114,7 @@ class IntervalMeter:
         itl = inf.itl_histogram()
         gaps = itl.since(self._itl_mark)
         self._itl_mark = itl.snapshot()
-        stall_s, stall_tokens, stall_slots = inf.stall
-        inf.stall = (0.0, 0, 0)
+        stall_s, stall_tokens, stall_slots = inf.stall(reset=True)
         return {"itl_tokens": gaps.count, "mean_itl_ms": gaps.mean(), "p99_itl_ms": gaps.quantile(0.99),
                 "stall_ms": stall_s * 1000.0 if stall_slots else None, "stall_prompt_tokens": stall_tokens,
                 "stall_slots": stall_slots}

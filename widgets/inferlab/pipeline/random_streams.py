@@ -217,16 +217,17 @@ class TokenCount:
 
 
 #: Points per tail cell of the numerical mean (the outer 1/4096 of each tail is drawn from the exact quantile).
-_TAIL_POINTS = 512
+_TAIL_POINTS = 128
 
 
 @functools.lru_cache(maxsize=32)
 def expected_count(mean: float, cv: float, cap: int) -> float:
     """E[TokenCount(mean, cv, cap).sample()]: exact over the interpolated cells, numerical in the two tails.
 
-    Inside cell i a draw is ``lo + (hi - lo) f`` with f uniform on [0, 1),
-    rounded half up and clamped to 1..cap, so the cell's mean is a sum over
-    the integers it rounds to, each weighted by the share of f giving it.
+    Inside cell i a draw is ``x = lo + (hi - lo) f`` with f uniform on
+    [0, 1), and the count is ``clamp(floor(x + 0.5), 1, cap)``, so the cell's
+    mean is the integral of the clamped floor function over ``[lo + 0.5,
+    hi + 0.5)`` divided by its width (:func:`_clamped_floor_integral`).
     """
     sampler = TokenCount(mean, cv, cap, random.Random(0))
     if sampler._sigma == 0.0:
@@ -237,14 +238,18 @@ def expected_count(mean: float, cv: float, cap: int) -> float:
         if cells[i]:
             total += cells[i]
             continue
-        lo, hi = table[i], table[i + 1]
-        k, top = int(lo + 0.5), int(hi + 0.5)
-        f0 = 0.0
-        while k <= top:
-            f1 = 1.0 if k == top else (k + 0.5 - lo) / (hi - lo)
-            total += min(max(k, 1), cap) * (f1 - f0)
-            f0 = f1
-            k += 1
+        a, b = table[i] + 0.5, table[i + 1] + 0.5
+        total += (_clamped_floor_integral(b, cap) - _clamped_floor_integral(a, cap)) / (b - a)
     for i in (0, _LAST_CELL):  # the tails: midpoint rule on the exact quantile
         total += sum(sampler.at(i + (j + 0.5) / _TAIL_POINTS) for j in range(_TAIL_POINTS)) / _TAIL_POINTS
     return total / QUANTILE_POINTS
+
+
+def _clamped_floor_integral(y: float, cap: int) -> float:
+    """The integral from 0 to *y* of ``clamp(floor(t), 1, cap)`` dt (y >= 0)."""
+    if y <= 1.0:
+        return y
+    if y > cap + 1:
+        return _clamped_floor_integral(cap + 1.0, cap) + cap * (y - cap - 1)
+    n = math.floor(y)
+    return 1.0 + n * (n - 1) / 2.0 + n * (y - n)  # 1 for [0, 1), then the floor function's own integral

@@ -104,7 +104,7 @@ class RunMeter:
         name, cap = capacity_mod.bottleneck(caps)
         gaps = sim.inference.itl_histogram().since(self._itl_mark)
         stall = self.stall
-        pending_s, pending_tokens, pending_slots = sim.inference.stall  # since the last interval closed
+        pending_s, pending_tokens, pending_slots = sim.inference.stall()  # since the last interval closed
         if pending_slots and pending_s * 1000.0 > stall[0]:
             stall = (pending_s * 1000.0, pending_tokens, pending_slots)
         p99 = hist.quantile(0.99)
