@@ -156,6 +156,12 @@ class Server:
                  "tail_start", "tail_t", "tail_tokens", "tail_fails", "k2", "t2", "delta2", "end_time", "out",
                  "first", "index")
 
+    @property
+    def posting(self) -> bool:
+        """May a decode stretch follow a tail in the same event?  Only when the tail's end shows the host
+        nothing and the stretch can be timed in closed form."""
+        return self.timer.affine and not (self.hand_off or self.log_gaps or self.kv_cells is not None)
+
     def __init__(self, timer: StepTimer, slots: int, n_batch: int = N_BATCH, n_ctx: int | None = None,
                  kv_unified: bool = False, n_ctx_train: int | None = None, hand_off: bool = False,
                  log_gaps: bool = False, gaps: dict[float, int] | None = None, index: int = 0) -> None:
@@ -296,7 +302,8 @@ class Server:
         self.tail_fails = False
         self.k2 = 0
         while True:
-            self._admit(now)
+            if self.waiting:
+                self._admit(now)
             if self.joiners:
                 for r in self.joiners:
                     self._join(r)
@@ -464,13 +471,14 @@ class Server:
         if self.waiting:
             self._admit(at)
         joiners = self.joiners
-        n = self.n_dec + len(joiners)
+        n_dec = self.n_dec
+        n = n_dec + len(joiners) if joiners else n_dec
         budget = self.n_batch - n
         chunks: list[tuple[Request, int]] = []
         timed: list[tuple[int, int]] = []
         outputs = n
         tokens = 0
-        completing = 0        # prompts read to the end in this batch
+        completing = 0        # prompt tokens of the prompts read to the end in this batch
         shortest = 1 << 62    # fewest tokens left to any of them after it
         for r in self.prefilling:
             if budget <= 0:
@@ -490,7 +498,8 @@ class Server:
                 if r.n_out - 1 < shortest:
                     shortest = r.n_out - 1
         ahead = self.k
-        depth_sum = self.depth_base + self.n_dec * (self.v + ahead)
+        v_at = self.v + ahead
+        depth_sum = self.depth_base + n_dec * v_at
         for r in joiners:
             depth_sum += r.prompt
         self.tail = chunks
@@ -498,8 +507,8 @@ class Server:
         self.tail_tokens = tokens
         self.k2 = 0
         timer = self.timer
-        fails = self.tail_fails = (self.kv_cells is not None
-                                   and self.prefill_cells + depth_sum + n + tokens > self.kv_cells)
+        kv_cells = self.kv_cells
+        fails = self.tail_fails = (kv_cells is not None and self.prefill_cells + depth_sum + n + tokens > kv_cells)
         if fails or (n == 0 and not chunks):
             self.tail_t = 0.0
             self.end_time = at
@@ -510,30 +519,41 @@ class Server:
             depths = self._depths(ahead) + [r.prompt for r in joiners]
         self.tail_t = t = timer.step(depths, timed, outputs)
         self.end_time = at + t
-        # the post: decode-only steps after the tail, when its end needs no event of its own
-        if (not timer.affine or self.hand_off or self.log_gaps or self.kv_cells is not None
-                or len(self.prefilling) > len(chunks) or len(chunks) > outputs - n
-                or (self.waiting and len(self.prefilling) + n + self.held < self.slots)):
+        # the post: decode-only steps after the tail, when its end needs no event of its own: every chunk
+        # finishes its prompt, no other prompt waits to be read, nobody finishes in the tail
+        read = outputs - n
+        if (read != len(chunks) or len(self.prefilling) != read
+                or (self.waiting and read + n + self.held < self.slots) or not self.posting):
             return
-        k2 = self.heap[0][0] - (self.v + ahead + 1) if self.heap else shortest
+        heap = self.heap
+        k2 = heap[0][0] - v_at - 1 if heap else shortest
         if shortest < k2:
             k2 = shortest
         for r in joiners:
             if r.n_out - 2 < k2:
                 k2 = r.n_out - 2
-        n2 = n + (outputs - n)
-        if k2 < 1 or n2 == 0:
+        if k2 < 1 or outputs == 0:
             return
         self.k2 = k2
-        self.t2, self.delta2 = timer.decode(n2, depth_sum + n + completing)
-        self.end_time += k2 * self.t2 + self.delta2 * k2 * (k2 - 1) / 2.0
+        self.t2, self.delta2 = t2, d2 = timer.decode(outputs, depth_sum + n + completing)
+        self.end_time += k2 * t2 + d2 * k2 * (k2 - 1) / 2.0
 
     def _cut(self, ready: float) -> None:
         """A request ready at *ready* joins at the next step boundary: cut the stretch there, add the tail."""
-        if ready < self.start:
+        start, t0 = self.start, self.t0
+        if ready < start:
             k = 0
         else:
-            k = self.steps_done(ready) + 1
+            if self.delta == 0.0 and t0 > 0.0:  # steps_done(ready), inlined for steps of equal length
+                t = ready - start
+                j = int(t / t0)
+                if j * t0 > t:
+                    j -= 1
+                elif (j + 1) * t0 <= t:
+                    j += 1
+                k = j + 1
+            else:
+                k = self.steps_done(ready) + 1
             if k >= self.k:
                 return  # it joins when the stretch ends anyway
         self.k = k
