@@ -129,15 +129,11 @@ class Inference:
             heappush(eng.heap, (ready + msg.service_s, 1, next(eng.counter), self._service_done, (server, msg)))
             return
         server.add(Request(msg.prompt_tokens, msg.output_tokens, msg.ready_at, msg), now)
-        if server.out:
-            self._drain(server, now)
-        if server.busy and server.armed != server.version:  # arm its next event (the stretch may be cut)
-            server.armed = version = server.version
-            eng = self.engine
-            heappush(eng.heap, (server.end_time, 1, next(eng.counter), self._run_end, (server, version)))
+        self._sync(server, now)
 
     def _sync(self, server: Replica, now: float) -> None:
-        """After a call into *server*: release the requests that left, arm its next event."""
+        """After a call into *server*: release the requests that left, arm its next event (a cut stretch ends
+        earlier: the superseded event is skipped by its version)."""
         if server.out:
             self._drain(server, now)
         if server.busy and server.armed != server.version:
@@ -159,12 +155,7 @@ class Inference:
         now = self.engine.now
         server.end(now)
         server.plan(now)
-        if server.out:
-            self._drain(server, now)
-        if server.busy and server.armed != server.version:
-            server.armed = version = server.version
-            eng = self.engine
-            heappush(eng.heap, (server.end_time, 1, next(eng.counter), self._run_end, (server, version)))
+        self._sync(server, now)
 
     def _finished(self, server: Replica, r: Request, now: float) -> None:
         tally = self.tally
