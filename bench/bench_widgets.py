@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from buildtools import run_mkdocs_build, serve_directory  # noqa: E402
+from buildtools import post_path, run_mkdocs_build, serve_directory  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-QUANT_PAGE = "blog/2026/10/18/llama-cpp-optimization-parameters/"
+QUANT_PAGE = post_path("llama-cpp-optimization-parameters")
 
 # Records when the first widget is laid out and when it changes state (page clock, ms).
 INIT_SCRIPT = """

@@ -4,7 +4,7 @@ Benchmarks report numbers; they never pass or fail on a timing.  Each part
 runs in its own process so one slow or broken part does not hide the others;
 the exit code is non-zero if any part failed to run.
 
-    python bench/run.py [--only site,pipeline,pyodide,widgets,ann,ann-pyodide]
+    python bench/run.py [--only site,pipeline,pyodide,widgets,weight,ann,ann-pyodide]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ PARTS = {
     "pipeline": ("Pipeline simulator in CPython (with SimPy for comparison)", [PY, "bench/bench_pipeline.py"]),
     "pyodide": ("Pipeline simulator in Pyodide under Node", [NODE, "tests/pyodide/run.mjs", "script", "bench/bench_pipeline.py"]),
     "widgets": ("Widget pages in headless Chromium", [PY, "bench/bench_widgets.py"]),
+    "weight": ("Bytes per page before interaction (gzip, phone width)", [PY, "bench/bench_page_weight.py"]),
     "ann": ("ann explainer (HNSW) in CPython", [PY, "bench/bench_ann.py"]),
     "ann-pyodide": ("ann explainer (HNSW) in Pyodide under Node", [NODE, "tests/pyodide/run.mjs", "script", "bench/bench_ann.py"]),
 }

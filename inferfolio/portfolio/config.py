@@ -22,3 +22,11 @@ class PortfolioConfig(Config):
     feed_enabled = c.Type(bool, default=True)
     feed_path = c.Type(str, default="feed.xml")
     feed_limit = c.Type(int, default=20)
+
+    # Social card images (og:image), drawn at build time; cached by content hash.
+    social_cards = c.Type(bool, default=True)
+    social_cards_dir = c.Type(str, default="assets/images/social")
+    social_cards_cache = c.Type(str, default=".cache/social")
+
+    # Content-Security-Policy meta tag and _headers file, written after the build (not under `mkdocs serve`).
+    csp = c.Type(bool, default=True)

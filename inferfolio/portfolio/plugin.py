@@ -5,10 +5,16 @@ Hooks, in build order:
 * ``on_config``  – locate the résumé and posts; read the blog plugin's options.
 * ``on_files``   – validate the résumé; validate and mount ``posts/`` into the
   blog (this runs before Material's blog plugin, which then sees the posts).
+* ``on_nav`` / ``on_page_markdown`` – escape the plain-text front matter
+  that Material prints (``escaping.escape_page_meta``).
 * ``on_page_context`` – give templates ``resume``, ``radar_svg``,
-  ``latest_posts`` and ``person_jsonld``.
+  ``latest_posts``, ``person_jsonld``, ``post_jsonld`` and ``social_card``
+  (drawing the page's card image).
 * ``on_page_content`` – keep each post's HTML for the feed.
-* ``on_post_build`` – write the Atom feed.
+* ``on_post_page`` – ``rel="noopener"`` on links to other sites; keep the
+  text of the résumé-drawn pages for search.
+* ``on_post_build`` – write the Atom feed, add the résumé pages to the search
+  index, apply the Content-Security-Policy (not under ``mkdocs serve``).
 
 Every author error becomes a ``PluginError`` whose message names the file,
 line, field, bad value and what is allowed.
@@ -23,17 +29,25 @@ from typing import Any
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from markupsafe import Markup
 
+from . import a11y, csp, search_sections
+from .widget_sections import static_widgets, without_widgets
 from .config import PortfolioConfig
+from .escaping import add_noopener, escape_page_meta, plain_text
 from .feed import FeedEntry, FeedInfo, atom_feed
 from .posts import Post, front_matter_schema, load_posts
 from .radar import radar_svg
 from .resume import load_resume
-from .seo import person_jsonld
+from .seo import blog_posting_jsonld, person_jsonld
+from .social import HEIGHT, WIDTH, Card, write_card
+
+#: Templates drawn from the résumé rather than from Markdown.
+RESUME_TEMPLATES = ("home.html", "resume.html")
 
 log = get_plugin_logger(__name__)
 
@@ -44,6 +58,11 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.posts: list[Post] = []
         self.post_html: dict[str, str] = {}
         self.files: Files | None = None
+        self.serving = False
+        self.search_pages: dict[str, list[dict[str, str]]] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     # -- configuration --------------------------------------------------------
 
@@ -59,10 +78,13 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.categories = list(blog_options.get("categories_allowed", []) or [])
         self.authors_file = Path(config.docs_dir) / blog_options.get("authors_file", "{blog}/.authors.yml").format(blog=self.blog_dir)
         self.post_html = {}
+        self.search_pages = {}
+        self.authors = self._authors()
         return config
 
     # -- files ----------------------------------------------------------------
 
+    @event_priority(50)  # mounts posts/ before the blog plugin collects its posts
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return None
@@ -100,11 +122,30 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 )
             files.append(File.generated(config, src_uri, abs_src_path=str(source)))
 
-    def _author_ids(self) -> list[str]:
+    def _authors(self) -> dict[str, str]:
+        """Author id -> name, from the blog's ``.authors.yml``."""
         if not self.authors_file.is_file():
-            return []
+            return {}
         data = yaml.safe_load(self.authors_file.read_text(encoding="utf-8")) or {}
-        return sorted((data.get("authors") or {}).keys())
+        return {key: str((value or {}).get("name", key)) for key, value in (data.get("authors") or {}).items()}
+
+    def _author_ids(self) -> list[str]:
+        return sorted(self.authors)
+
+    # -- escaping -------------------------------------------------------------
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+        # Posts were read by the blog plugin in on_files: escape before any template or excerpt uses them.
+        if self.config.enabled:
+            for file in files.documentation_pages():
+                if file.page is not None and file.page.meta:
+                    escape_page_meta(file.page.meta)
+        return nav
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if self.config.enabled:
+            escape_page_meta(page.meta)
+        return markdown
 
     # -- pages ----------------------------------------------------------------
 
@@ -112,17 +153,67 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if not self.config.enabled:
             return context
         context["resume"] = self.resume
+        site_url = config.site_url or ""
         template = page.meta.get("template")
-        if template in ("home.html", "resume.html"):
+        if template in RESUME_TEMPLATES:
             context["radar_svg"] = radar_svg(self.resume["radar"])
             context["latest_posts"] = self.published_posts()[: self.config.posts_on_home]
-            context["person_jsonld"] = person_jsonld(self.resume, config.site_url or "")
+            context["person_jsonld"] = person_jsonld(self.resume, site_url)
+        card = self._social_card(page, config) if self.config.social_cards and site_url else None
+        context["social_card"] = card
+        post = self._post_of(page)
+        if post is not None and site_url:
+            author = self.authors.get(next(iter(post.meta["authors"]), ""), config.site_author or config.site_name)
+            context["post_jsonld"] = blog_posting_jsonld(post.meta, page.canonical_url or site_url + page.url, author,
+                                                         site_url, card["url"] if card else None)
         return context
 
+    def _post_of(self, page: Page) -> Post | None:
+        return next((post for post in self.posts if post.src_uri == page.file.src_uri), None)
+
+    def _social_card(self, page: Page, config: MkDocsConfig) -> dict[str, Any]:
+        """Draw (or copy from the cache) the page's card into the site; its template values."""
+        meta = page.meta
+        if meta.get("title"):
+            title = plain_text(meta["title"])
+        elif page.title and not page.is_homepage:
+            title = Markup(page.title).striptags()
+        else:
+            title = config.site_name
+        description = plain_text(meta.get("description") or config.site_description or "")
+        site_url = config.site_url or ""
+        card = Card(title, description, config.site_name, site_url.split("://", 1)[-1].rstrip("/"))
+        path = f"{self.config.social_cards_dir}/{page.file.dest_uri.removesuffix('.html')}.png"
+        write_card(card, Path(config.site_dir) / path, self.root / self.config.social_cards_cache)
+        return {"url": site_url + path, "width": WIDTH, "height": HEIGHT, "alt": f"{title}: {description}"}
+
+    @event_priority(50)  # before the blog plugin computes the reading time
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        if self.config.enabled and page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
+        if not self.config.enabled:
+            return html
+        if page.file.src_uri.startswith(f"{self.blog_dir}/posts/"):
             self.post_html[page.file.src_uri] = html
-        return html
+            self._set_readtime(html, page, config)
+        return a11y.focusable_tables(html)
+
+    @staticmethod
+    def _set_readtime(html: str, page: Page, config: MkDocsConfig) -> None:
+        """The blog's reading time, counted on the prose: a widget's controls and numbers are not read."""
+        blog = config.plugins.get("material/blog")
+        if blog is None or not blog.config.post_readtime or page.meta.get("readtime"):
+            return
+        from material.plugins.blog.readtime import readtime
+
+        page.config.readtime = readtime(without_widgets(html), blog.config.post_readtime_words_per_minute)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.config.enabled:
+            return output
+        output = a11y.label_post_navigation(add_noopener(output, config.site_url or ""))
+        if page.meta.get("template") in RESUME_TEMPLATES:
+            title = plain_text(page.meta.get("title") or page.title or config.site_name)
+            self.search_pages[page.url] = search_sections.sections(output, page.url, title)
+        return output
 
     def published_posts(self) -> list[dict[str, Any]]:
         """Posts that the blog builds (drafts excluded when not serving), newest first."""
@@ -137,8 +228,16 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     # -- feed -----------------------------------------------------------------
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not (self.config.enabled and self.config.feed_enabled):
+        if not self.config.enabled:
             return
+        site_dir = Path(config.site_dir)
+        search_sections.merge_into_index(site_dir / "search" / "search_index.json", self.search_pages)
+        if self.config.feed_enabled:
+            self._write_feed(config)
+        if self.config.csp and not self.serving:
+            csp.apply_policy(site_dir)
+
+    def _write_feed(self, config: MkDocsConfig) -> None:
         site_url = config.site_url or ""
         if not site_url:
             log.warning("site_url is not set: the feed needs absolute links, so it was not written")
@@ -150,7 +249,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 url=site_url + post["url"],
                 published=post["date"],
                 summary=post["description"],
-                content_html=self.post_html.get(post["src_uri"], ""),
+                content_html=static_widgets(self.post_html.get(post["src_uri"], ""), site_url + post["url"]),
                 categories=post["categories"],
             )
             for post in posts

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .schema import Bool, Choice, Date, Int, ListOf, Problem, Record, SchemaError, Str, validate
+from .xmltext import xml_problems
 
 #: Material's default excerpt separator (blog plugin option ``post_excerpt_separator``).
 EXCERPT_SEPARATOR = "<!-- more -->"
@@ -42,6 +43,10 @@ class Post:
         return bool(self.meta.get("draft", False))
 
 
+#: A tag: it becomes a link, an anchor and a heading on the tags page, so no markup characters.
+TAG = Str(max_len=40, pattern=r"[\w .+#/-]+", expected_text="a tag of up to 40 letters, digits, spaces and . + # / -")
+
+
 def front_matter_schema(categories: Sequence[str], authors: Sequence[str]) -> Record:
     """Schema of a post's front matter; empty *categories* means any category is allowed."""
     category = Choice(list(categories)) if categories else Str(max_len=40)
@@ -52,7 +57,7 @@ def front_matter_schema(categories: Sequence[str], authors: Sequence[str]) -> Re
             "date": Date(),
             "description": Str(min_len=50, max_len=300),
             "categories": ListOf(category, max_items=5),
-            "tags": ListOf(Str(max_len=40), max_items=12),
+            "tags": ListOf(TAG, max_items=12),
             "authors": ListOf(author, max_items=5),
         },
         optional={
@@ -75,7 +80,18 @@ def split_front_matter(text: str, filename: str) -> tuple[str, str]:
 
 def read_post(source: Path, display_name: str, schema: Record) -> dict[str, Any]:
     """Validate the front matter and body of the post at *source*; return the metadata."""
-    text = source.read_text(encoding="utf-8")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaError(display_name, [Problem(0, "", f"is not UTF-8 text: {exc}")]) from None
+    return parse_post(text, display_name, schema)
+
+
+def parse_post(text: str, display_name: str, schema: Record) -> dict[str, Any]:
+    """Validate the text of a post (front matter and body); return the metadata or raise :class:`SchemaError`."""
+    problems = xml_problems(text, "text")
+    if problems:
+        raise SchemaError(display_name, problems)
     yaml_text, body = split_front_matter(text, display_name)
     meta = validate(yaml_text, schema, display_name, line_offset=1)
     if EXCERPT_SEPARATOR not in body:

@@ -15,12 +15,15 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-#: Geometry in SVG user units; the viewBox leaves room for labels on every side.
-WIDTH, HEIGHT = 600, 400
+#: Geometry in SVG user units; the viewBox leaves room for labels on every side.  It is
+#: compact so that, on a 320 px phone, labels (21 units there, site.css) stay above 11 CSS px.
+WIDTH, HEIGHT = 500, 400
 CX, CY = WIDTH / 2, HEIGHT / 2
-RADIUS = 140
-LABEL_GAP = 18
+RADIUS = 105
+LABEL_GAP = 12
 RINGS = (25, 50, 75, 100)
+#: Labels wrap at spaces into lines of about this many characters (two lines at most).
+LABEL_LINE_CHARS = 12
 
 
 def _point(index: int, count: int, fraction: float) -> tuple[float, float]:
@@ -38,6 +41,15 @@ def _anchor(x: float) -> str:
     if abs(x - CX) < 1:
         return "middle"
     return "start" if x > CX else "end"
+
+
+def _label_lines(text: str) -> list[str]:
+    """*text* in at most two lines, broken at a space near the middle when it is long."""
+    if len(text) <= LABEL_LINE_CHARS or " " not in text:
+        return [text]
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return [text[:cut].strip(), text[cut + 1:].strip()]
 
 
 def radar_svg(axes: Sequence[dict[str, Any]], title: str = "Skills radar") -> str:
@@ -63,10 +75,15 @@ def radar_svg(axes: Sequence[dict[str, Any]], title: str = "Skills radar") -> st
         parts.append(f'<circle class="if-radar__dot" cx="{x:.1f}" cy="{y:.1f}" r="4"/>')
     for i, axis in enumerate(axes):
         x, y = _point(i, count, (RADIUS + LABEL_GAP) / RADIUS)
-        dy = "0.35em" if abs(y - CY) < RADIUS * 0.5 else ("1em" if y > CY else "0")
-        parts.append(
-            f'<text class="if-radar__label" x="{x:.1f}" y="{y:.1f}" dy="{dy}" text-anchor="{_anchor(x)}">'
-            f"{escape(axis['skill'])}</text>"
+        lines = _label_lines(axis["skill"])
+        # First line's offset (em): centred on the spoke at the sides, above the top, below the bottom.
+        if abs(y - CY) < RADIUS * 0.5:
+            first = 0.35 - 0.55 * (len(lines) - 1)
+        else:
+            first = 1.0 if y > CY else -1.1 * (len(lines) - 1)
+        spans = "".join(
+            f'<tspan x="{x:.1f}" dy="{(first if n == 0 else 1.1):.2f}em">{escape(line)}</tspan>' for n, line in enumerate(lines)
         )
+        parts.append(f'<text class="if-radar__label" x="{x:.1f}" y="{y:.1f}" text-anchor="{_anchor(x)}">{spans}</text>')
     parts.append("</svg>")
     return "".join(parts)

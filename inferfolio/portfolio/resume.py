@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .xmltext import xml_problems
 from .schema import Email, Field, Int, ListOf, Problem, Record, SchemaError, Str, Url, YearMonth, _Context, validate
 
 _SHORT = Str(max_len=120)
@@ -40,6 +41,14 @@ def _dates_in_order(entry: dict[str, Any]) -> list[tuple[str, str]]:
     end = entry["end"]
     if end != "present" and end < entry["start"]:
         return [("end", f"{end!r} is before start {entry['start']!r}; expected a date on or after the start, or 'present'")]
+    return []
+
+
+def _button_with_url(contact: dict[str, Any]) -> list[tuple[str, str]]:
+    present = [key for key in ("button", "url") if key in contact]
+    if len(present) == 1:
+        missing = "url" if present == ["button"] else "button"
+        return [(missing, "is missing; expected button and url together (the call to action and where it leads), or neither")]
     return []
 
 
@@ -82,7 +91,9 @@ def resume_schema(page_exists: Callable[[str], bool]) -> Record:
             "radar": ListOf(Record({"skill": Str(max_len=40), "level": Int(0, 100)}), min_items=3, max_items=12),
             "skills": ListOf(Record({"category": Str(max_len=40), "items": ListOf(Str(max_len=60), max_items=30)}), max_items=12),
             "contact": Record(
-                required={"heading": _SHORT, "text": _TEXT, "button": Str(max_len=40), "url": Url()},
+                required={"heading": _SHORT, "text": _TEXT},
+                optional={"button": Str(max_len=40), "url": Url()},
+                rules=[_button_with_url],
             ),
         },
         optional={
@@ -107,5 +118,8 @@ def load_resume(path: Path, page_exists: Callable[[str], bool], display_name: st
         raise SchemaError(name, [Problem(0, "", "file not found; create it (see README: 'Editing the résumé')")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemaError(name, [Problem(0, "", f"cannot be read: {exc}")]) from None
+    problems = xml_problems(text, "text")
+    if problems:
+        raise SchemaError(name, problems)
     return validate(text, resume_schema(page_exists), name)
 

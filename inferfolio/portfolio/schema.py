@@ -116,7 +116,7 @@ class Str(Field):
 
 def Url() -> Str:  # noqa: N802 - reads like a type in schemas
     """An absolute http(s) URL or a mailto: link."""
-    return Str(pattern=r"(https?://[^\s/]+\.[^\s]+|mailto:[^\s@]+@[^\s@]+)", expected_text="an absolute URL (https://...) or mailto:")
+    return Str(pattern=r"(https?://[^\s/\"'<>]+\.[^\s\"'<>]+|mailto:[^\s@\"'<>]+@[^\s@\"'<>]+)", expected_text="an absolute URL (https://...) or mailto:")
 
 
 def Email() -> Str:  # noqa: N802
@@ -135,7 +135,8 @@ class Int(Field):
         return f"an integer from {self.minimum} to {self.maximum}"
 
     def parse(self, node: yaml.ScalarNode) -> Any:
-        if re.fullmatch(r"[-+]?\d+", node.value.strip()) and self.minimum <= int(node.value) <= self.maximum:
+        # At most 18 digits: int() of thousands of digits is slow, and refused past 4300.
+        if re.fullmatch(r"[-+]?\d{1,18}", node.value.strip()) and self.minimum <= int(node.value) <= self.maximum:
             return int(node.value)
         return _MISSING
 
@@ -260,6 +261,39 @@ class Record(Field):
         return result
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (``*name``).
+
+    Author files have no use for them, and a walk over aliased nodes can be
+    made to visit billions of nodes (nested aliases) or never end (an alias
+    to its own parent).
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not supported; write the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+#: Deeper nesting than this is refused (the walk is recursive, and no author file needs it).
+MAX_DEPTH = 50
+
+
+def _depth_problem(node: yaml.Node, line_offset: int) -> Problem | None:
+    """A problem for the first node nested deeper than MAX_DEPTH, found without recursion."""
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return Problem(current.start_mark.line + 1 + line_offset, "", f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in current.value for child in pair)
+    return None
+
+
 def validate(text: str, schema: Field, filename: str, line_offset: int = 0) -> Any:
     """Parse YAML *text* and check it against *schema*.
 
@@ -270,15 +304,32 @@ def validate(text: str, schema: Field, filename: str, line_offset: int = 0) -> A
     """
     ctx = _Context(line_offset)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SchemaError(filename, [Problem(line, "", f"invalid YAML: {problem}")]) from None
+        raise SchemaError(filename, [_yaml_problem(exc, text, line_offset)]) from None
+    except RecursionError:
+        raise SchemaError(filename, [Problem(0, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
     if node is None:
         raise SchemaError(filename, [Problem(1 + line_offset, "", "the document is empty")])
+    too_deep = _depth_problem(node, line_offset)
+    if too_deep is not None:
+        raise SchemaError(filename, [too_deep])
     value = schema.check(node, "", ctx)
     if ctx.problems:
         raise SchemaError(filename, ctx.problems)
     return value
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, line_offset: int) -> Problem:
+    """The line and text of a YAML syntax error: where PyYAML found the mistake."""
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        # A character YAML does not allow: PyYAML gives its position in the stream, not a mark.
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        return Problem(line, "", f"invalid YAML: character U+{ord(exc.character) if isinstance(exc.character, str) else exc.character:04X} is not allowed in YAML")
+    line = mark.line + 1 + line_offset if mark is not None else 0
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    detail = f" ({context} on line {context_mark.line + 1 + line_offset})" if context and context_mark and context_mark.line != (mark.line if mark else -1) else ""
+    return Problem(line, "", f"invalid YAML: {problem}{detail}")

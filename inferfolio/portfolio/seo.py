@@ -1,18 +1,24 @@
 """Structured data for search engines and link previews.
 
 ``person_jsonld`` turns the résumé into a schema.org ``Person`` (JSON-LD for
-the home page).  The OpenGraph and Twitter tags themselves are written by
-``overrides/main.html`` from each page's title and description.
+the home and résumé pages); ``blog_posting_jsonld`` describes a post as a
+schema.org ``BlogPosting``.  Both return JSON text that is safe inside
+``<script>`` (:func:`~.escaping.json_for_script`).  The OpenGraph and Twitter
+tags themselves are written by ``overrides/main.html``.
 """
 
 from __future__ import annotations
 
-import json
+import datetime as _dt
 from typing import Any
 
+from markupsafe import Markup
 
-def person_jsonld(resume: dict[str, Any], site_url: str) -> str:
-    """JSON-LD text of a schema.org Person, safe to place inside ``<script>``."""
+from .escaping import json_for_script
+
+
+def person_data(resume: dict[str, Any], site_url: str) -> dict[str, Any]:
+    """The schema.org Person of the résumé, as a dict."""
     current = next((e for e in resume["experience"] if e["end"] == "present"), None)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -30,5 +36,35 @@ def person_jsonld(resume: dict[str, Any], site_url: str) -> str:
     if current is not None:
         data["jobTitle"] = current["role"]
         data["worksFor"] = {"@type": "Organization", "name": current["company"]}
-    # "</" must not appear inside a <script> element.
-    return json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    return data
+
+
+def person_jsonld(resume: dict[str, Any], site_url: str) -> Markup:
+    """JSON-LD text of a schema.org Person, safe to place inside ``<script>``."""
+    return json_for_script(person_data(resume, site_url))
+
+
+def blog_posting_jsonld(meta: dict[str, Any], url: str, author: str, site_url: str, image: str | None = None) -> Markup:
+    """JSON-LD text of a schema.org BlogPosting for a post's validated front matter *meta*.
+
+    *url* is the post's absolute address, *author* the author's name, *image*
+    the absolute address of its social card (optional).
+    """
+    published: _dt.date = meta["date"]
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": meta["title"],
+        "description": meta["description"],
+        "datePublished": published.isoformat(),
+        "dateModified": published.isoformat(),
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "author": {"@type": "Person", "name": author, "url": site_url},
+        "keywords": list(meta.get("tags", [])),
+        "articleSection": list(meta.get("categories", [])),
+        "inLanguage": "en",
+    }
+    if image:
+        data["image"] = image
+    return json_for_script(data)

@@ -48,11 +48,16 @@ def test_print_view_hides_chrome_and_is_light(resume_page) -> None:  # type: ign
 
 
 def test_printed_pdf_is_one_or_two_pages_with_links_shown(resume_page) -> None:  # type: ignore[no-untyped-def]
+    # The résumé carries no external link until the owner confirms one (README: "To confirm with the
+    # owner"), so add one to check that printing shows link targets after their text.
+    resume_page.evaluate("""() => document.querySelector('.if-resume__contact').insertAdjacentHTML(
+        'beforeend', '<a href="https://example.org/cv">CV</a>')""")
     pdf = resume_page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     reader = PdfReader(io.BytesIO(pdf))
     assert 1 <= len(reader.pages) <= 2
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Harshit Joshi" in text
-    assert "(https://github.com/hpj1992)" in text.replace("\n", "")
+    assert "(https://example.org/cv)" in text.replace("\n", "")
+    assert "hpj1992.poke.site" in text  # the site's own address, always printed
     for chrome in ("Skip to content", "Initializing search", "Copyright"):  # header, search, footer
         assert chrome not in text

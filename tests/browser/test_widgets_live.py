@@ -17,9 +17,12 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from buildtools import post_path
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -27,8 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-QUANT_PAGE = "blog/2026/10/18/llama-cpp-optimization-parameters/"
-PIPELINE_PAGE = "blog/2026/11/08/llm-orchestration-pipeline/"
+QUANT_PAGE = post_path("llama-cpp-optimization-parameters")
+PIPELINE_PAGE = post_path("llm-orchestration-pipeline")
 LIVE_TIMEOUT_MS = 60_000
 
 
@@ -74,7 +77,7 @@ def no_errors(watch: Watch) -> None:
 
 
 def wait_state(pg: object, widget: str, state: str, timeout: float = LIVE_TIMEOUT_MS) -> None:
-    pg.wait_for_function(f"document.querySelector('[data-widget={widget}]').dataset.state === '{state}'", timeout=timeout)
+    pg.wait_for_function(f"() => document.querySelector('[data-widget={widget}]').dataset.state === '{state}'", timeout=timeout)
 
 
 def metric(pg: object, name: str) -> object:
@@ -83,10 +86,15 @@ def metric(pg: object, name: str) -> object:
 
 
 def rate_for(load: float, workers: int) -> float:
-    """An arrival rate that is *load* x the capacity of a pipeline with *workers* (per the core)."""
+    """An arrival rate that is *load* x the capacity of the pipeline post's widget with *workers* (per the core)."""
+    from inferfolio.widgets.blocks import find_blocks
+    from inferlab.inputs import parse_lines
     from inferlab.pipeline.widget import PipelineWidget, capacity_rps
 
-    return round(load * capacity_rps(PipelineWidget.parse({"workers": workers})), 1)
+    post = Path(__file__).resolve().parents[2] / "posts" / "llm-orchestration-pipeline.md"
+    [block] = [b for b in find_blocks(post.read_text(encoding="utf-8").splitlines()) if b.name == "pipeline"]
+    values = {name: value for _, name, value in parse_lines(block.body)} | {"workers": workers}
+    return round(load * capacity_rps(PipelineWidget.parse(values)), 1)
 
 
 def cli_memory(options: dict) -> dict:
@@ -147,7 +155,7 @@ def test_calculator_goes_live_and_equals_the_cli(page: tuple) -> None:
     pg.select_option('[data-widget="quant"] select[name="quant"]', "Q5_K_M")
     pg.fill('[data-widget="quant"] input[name="ctx"]', "2048")
     wait_state(pg, "quant", "live")
-    pg.wait_for_function("document.querySelector('[data-metric=file_bytes]').dataset.value !== '%s'"
+    pg.wait_for_function("() => document.querySelector('[data-metric=file_bytes]').dataset.value !== '%s'"
                          % static["file_bytes"])
     pg.wait_for_timeout(500)
     expected = cli_memory({**start, "quant": "Q5_K_M", "ctx": 2048})
@@ -178,10 +186,10 @@ def test_load_spike_raises_queue_depth_then_it_drains(page: tuple) -> None:
     wait_state(pg, "pipeline", "live")
     pg.click('[data-widget="pipeline"] [data-action="spike"]')
     wait_state(pg, "pipeline", "live")
-    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 15",
+    pg.wait_for_function("() => Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 15",
                          timeout=20_000)
     peak = metric(pg, "queue_depth")
-    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) <= 3",
+    pg.wait_for_function("() => Number(document.querySelector('[data-metric=queue_depth]').dataset.value) <= 3",
                          timeout=90_000)
     assert peak >= 15
     no_errors(watch)
@@ -194,13 +202,13 @@ def test_more_workers_lower_latency(page: tuple) -> None:
     wait_state(pg, "pipeline", "live")
     # Let a real backlog form, then let the latency window fill with requests that
     # waited behind it (otherwise p99 is mostly service time, with or without workers).
-    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 60",
+    pg.wait_for_function("() => Number(document.querySelector('[data-metric=queue_depth]').dataset.value) >= 60",
                          timeout=60_000)
     pg.wait_for_timeout(8_000)
     before = metric(pg, "latency_p99")
     assert metric(pg, "queue_depth") > 10
     pg.fill('[data-widget="pipeline"] input[name="workers"]', "96")
-    pg.wait_for_function("Number(document.querySelector('[data-metric=queue_depth]').dataset.value) === 0",
+    pg.wait_for_function("() => Number(document.querySelector('[data-metric=queue_depth]').dataset.value) === 0",
                          timeout=90_000)
     # Requests taken off the queue just before it emptied still finish for a few
     # seconds; wait until the 5-second latency window holds only fresh ones.
@@ -245,7 +253,7 @@ def go_live_by_touch(pg: object, origin: str) -> None:
     pg.select_option('[data-widget="quant"] select[name="quant"]', "Q6_K")
     wait_state(pg, "quant", "live")
     expected = cli_memory({**start, "quant": "Q6_K"})["file_bytes"]
-    pg.wait_for_function("document.querySelector('[data-metric=file_bytes]').dataset.value === '%s'" % expected)
+    pg.wait_for_function("() => document.querySelector('[data-metric=file_bytes]').dataset.value === '%s'" % expected)
 
 
 def test_live_mode_restores_the_build_time_snapshot(page: tuple) -> None:

@@ -43,8 +43,16 @@ def test_radar_svg_is_accessible_and_scaled() -> None:
     assert "A & B: 100 out of 100; C: 50 out of 100; D: 0 out of 100" in root.findtext(f"{ns}desc")
     area = next(p for p in root.iter(f"{ns}polygon") if p.get("class") == "if-radar__area")
     first = area.get("points").split()[0]
-    assert first == "300.0,60.0"  # level 100 on the upward spoke reaches the full radius (140)
-    assert [t.text for t in root.iter(f"{ns}text")] == ["A & B", "C", "D"]
+    assert first == "250.0,95.0"  # level 100 on the upward spoke reaches the full radius (105)
+    assert ["".join(t.itertext()) for t in root.iter(f"{ns}text")] == ["A & B", "C", "D"]
+
+
+def test_radar_wraps_long_labels_into_two_lines() -> None:
+    axes = [{"skill": "Distributed Systems", "level": 80}, {"skill": "LLMOps", "level": 50}, {"skill": "Java / C++", "level": 0}]
+    root = ET.fromstring(radar_svg(axes))
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = [[span.text for span in text.iter(f"{ns}tspan")] for text in root.iter(f"{ns}text")]
+    assert lines == [["Distributed", "Systems"], ["LLMOps"], ["Java / C++"]]
 
 
 def test_radar_needs_three_axes() -> None:

@@ -57,10 +57,12 @@ BAD_INPUTS = [
     ("radar level too high", lambda d: d["radar"][0].__setitem__("level", 140), "radar[0].level", "'140' is not allowed; expected an integer from 0 to 100", "level: 140"),
     ("radar level not a number", lambda d: d["radar"][1].__setitem__("level", "high"), "radar[1].level", "'high' is not allowed; expected an integer from 0 to 100", "level: high"),
     ("radar too small", lambda d: d.__setitem__("radar", d["radar"][:2]), "radar", "a list of 2 entries is not allowed; expected 3 to 12", None),
-    ("bad link url", lambda d: d["links"][0].__setitem__("url", "github.com/x"), "links[0].url", "expected an absolute URL", "github.com/x"),
+    ("bad link url", lambda d: d.__setitem__("links", [{"label": "Site", "url": "example.org/x"}]), "links[0].url", "expected an absolute URL", "example.org/x"),
     ("bad email", lambda d: d.__setitem__("email", "not-an-email"), "email", "expected an e-mail address", "not-an-email"),
     ("stat value too long", lambda d: d["stats"][0].__setitem__("value", "a very long value"), "stats[0].value", "expected text of 1 to 12", "a very long value"),
-    ("contact without url", lambda d: d["contact"].pop("url"), "contact.url", "is missing; expected an absolute URL", None),
+    ("contact button without url", lambda d: d["contact"].__setitem__("button", "Write to me"), "contact.url", "is missing; expected button and url together", None),
+    ("contact url without button", lambda d: d["contact"].__setitem__("url", "https://example.org/"), "contact.button", "is missing; expected button and url together", None),
+    ("contact without heading", lambda d: d["contact"].pop("heading"), "contact.heading", "is missing; expected text", None),
     ("skills items not a list", lambda d: d["skills"][0].__setitem__("items", "Java"), "skills[0].items", "'Java' is not allowed; expected a list", "items: Java"),
 ]
 

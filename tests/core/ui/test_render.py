@@ -72,3 +72,15 @@ def test_each_preset_is_prerendered_with_its_own_numbers() -> None:
 def test_author_text_is_escaped_in_preset_labels() -> None:
     html = render_widget("quant", 'preset: <script>alert(1)</script> "x" | ctx=8192', widget_id="ifw-q", key="q")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_each_widget_of_a_kind_on_a_page_has_its_own_name() -> None:
+    assert "llama.cpp quantization calculator</h3>" in render_widget("quant", "", widget_id="ifw-quant", key="quant")
+    second = render_widget("quant", "", widget_id="ifw-quant-2", key="quant-2")
+    assert "llama.cpp quantization calculator (2)</h3>" in second
+    assert 'aria-label="llama.cpp quantization calculator (2) settings"' in second
+    named = render_widget("quant", "title: 70B on two GPUs", widget_id="ifw-quant-3", key="quant-3")
+    assert ">70B on two GPUs</h3>" in named
+    with pytest.raises(InputError) as info:
+        parse_block("quant", "title: a\ntitle: b")
+    assert info.value.field == "title" and info.value.line == 2

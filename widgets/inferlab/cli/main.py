@@ -2,7 +2,7 @@
 
 Each command lives in its own module exposing ``register(subparsers)``; that
 function adds a sub-parser whose ``handler`` default takes the parsed
-arguments and returns an exit code.  A ``ValueError`` raised by the core is a
+arguments and returns an exit code.  An ``InputError`` raised by the core is a
 user error: it is printed on stderr and the exit code is 2.
 """
 
@@ -54,9 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except InputError as exc:
-        print(f"inferlab {args.command}: error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
-    except ValueError as exc:  # the simulator's checks until they raise InputError too
         print(f"inferlab {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except BrokenPipeError:  # e.g. `inferlab quant --all | head`: the reader left early

@@ -20,9 +20,13 @@ from inferlab.ui.frame import explain, make_frame
 from inferlab.ui.registry import widget_class
 from inferlab.ui.widget import Preset, View, Widget
 
-#: Block lines that are not inputs: ``preset: Label | name=value, name=value`` (repeatable), ``presets: off``.
+#: Block lines that are not inputs: ``preset: Label | name=value, name=value`` (repeatable), ``presets: off``,
+#: ``title: ...`` (the widget's heading on this page: several widgets of one kind need names of their own).
 PRESET_KEY = "preset"
 PRESETS_OFF_KEY = "presets"
+TITLE_KEY = "title"
+#: Longest title a block may set.
+MAX_TITLE = 120
 #: Most presets one block may offer (each one is a full pre-render).
 MAX_PRESETS = 6
 
@@ -34,18 +38,24 @@ class Block:
     cls: type[Widget]
     values: dict[str, Any]
     presets: tuple[Preset, ...]
+    title: str | None = None
 
 
 def parse_block(name: str, body: str | Iterable[tuple[int | None, str, Any]], line: int | None = None) -> Block:
     """Parse a block body (``name: value`` lines, or triples) for widget *name*; InputError with the line."""
     cls = widget_class(name, line)
     triples = parse_lines(body) if isinstance(body, str) else list(body)
-    inputs = [t for t in triples if t[1] not in (PRESET_KEY, PRESETS_OFF_KEY)]
+    inputs = [t for t in triples if t[1] not in (PRESET_KEY, PRESETS_OFF_KEY, TITLE_KEY)]
     values = cls.parse(inputs)
     presets: list[Preset] = []
     use_declared = True
+    title = None
     for n, key, raw in triples:
-        if key == PRESETS_OFF_KEY:
+        if key == TITLE_KEY:
+            if title is not None or not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_TITLE:
+                raise InputError(TITLE_KEY, raw, f"one title of 1 to {MAX_TITLE} characters", line=n)
+            title = raw.strip()
+        elif key == PRESETS_OFF_KEY:
             if str(raw).strip().lower() != "off":
                 raise InputError(PRESETS_OFF_KEY, raw, "off (hide the widget's own presets)", line=n)
             use_declared = False
@@ -55,7 +65,7 @@ def parse_block(name: str, body: str | Iterable[tuple[int | None, str, Any]], li
         presets = [Preset(p.label, cls.params.parse(p.values, base=values)) for p in cls.presets]
     if len(presets) > MAX_PRESETS:
         raise InputError(PRESET_KEY, len(presets), f"at most {MAX_PRESETS} presets per widget", line=line)
-    return Block(cls, values, tuple(presets))
+    return Block(cls, values, tuple(presets), title)
 
 
 def parse_preset(cls: type[Widget], text: str, base: Mapping[str, Any], line: int | None = None) -> Preset:
@@ -84,24 +94,25 @@ def render_widget(name: str, body: str | Mapping[str, Any] | Iterable[tuple[int 
 def render_block(block: Block, *, widget_id: str, key: str, attrs: Mapping[str, str]) -> str:
     """The static HTML of a parsed block."""
     cls = block.cls
+    title = block.title or _numbered(cls.title, key)
     states = [("Starting settings", block.values), *((p.label, dict(p.values)) for p in block.presets)]
     widgets = [cls(values) for _, values in states]
     views = [w.view() for w in widgets]
     first, first_view = widgets[0], views[0]
     parts = [
         f'<section class="ifw ifw--{html.attr(cls.name)}" id="{html.attr(widget_id)}" data-widget="{html.attr(cls.name)}" '
-        f'data-key="{html.attr(key)}" data-kind="{cls.kind}" data-state="static" '
+        f'data-key="{html.attr(key)}" data-kind="{cls.kind}" data-state="static" data-search-exclude '
         f'data-options="{html.json_attr(block.values)}" '
         f'data-presets="{html.json_attr([{"label": label, "values": values} for label, values in states[1:]])}"'
         f'{html.data_attrs(attrs)} aria-labelledby="{html.attr(widget_id)}-title">',
         '<header class="ifw__head">',
-        f'<h3 class="ifw__title" id="{html.attr(widget_id)}-title">{html.text(cls.title)}</h3>',
+        f'<h3 class="ifw__title" id="{html.attr(widget_id)}-title">{html.text(title)}</h3>',
         '<p class="ifw__mode" data-mode aria-live="polite">Computed when this page was built.</p>',
         '<div class="ifw__progress" data-progress hidden><progress max="100" value="0" '
         'aria-label="Loading the live model"></progress></div>',
         "</header>",
         _presets(widget_id, [label for label, _ in states]) if len(states) > 1 else "",
-        _controls(first, first_view, widget_id),
+        _controls(first, first_view, widget_id, title),
         *(_panel(w, v, widget_id, i, label, block.values) for i, ((label, _), w, v) in enumerate(zip(states, widgets, views))),
         _fidelity(cls),
         '<div class="ifw__tools" data-tools hidden>'
@@ -126,7 +137,13 @@ def _presets(widget_id: str, labels: list[str]) -> str:
     return f'<fieldset class="ifw__presets"><legend>What to try</legend>{radios}</fieldset>'
 
 
-def _controls(widget: Widget, view: View, widget_id: str) -> str:
+def _numbered(title: str, key: str) -> str:
+    """The second and later widgets of a kind on a page (key ``name-N``) get a number, so each has its own name."""
+    head, _, number = key.rpartition("-")
+    return f"{title} ({number})" if head and number.isdigit() else title
+
+
+def _controls(widget: Widget, view: View, widget_id: str, title: str) -> str:
     cls = type(widget)
     grouped = {name: group for group in cls.groups for name in group.inputs}
     fields: list[str] = []
@@ -146,7 +163,7 @@ def _controls(widget: Widget, view: View, widget_id: str) -> str:
     for action in cls.actions:
         hint = action.hint.format(**widget.values) if action.hint else ""
         fields.append(html.action_button(widget_id, action.name, action.label, hint))
-    return html.controls_form(cls.title, fields)
+    return html.controls_form(title, fields)
 
 
 def _control(widget: Widget, view: View, widget_id: str, param: Param) -> str:
@@ -204,4 +221,23 @@ def fidelity_text(cls: type[Widget]) -> str:
     return _FIDELITY[cls.name]
 
 
-__all__ = ["Block", "parse_block", "parse_preset", "render_block", "render_widget", "explain"]
+def render_static(name: str, values: Mapping[str, Any], *, title: str, link: str) -> str:
+    """A widget as a plain figure for a feed reader or an e-mail: its numbers, status and charts, no controls.
+
+    *values* are the widget's inputs as the page started it (the root's
+    ``data-options``); *link* points at the live widget on the site.
+    """
+    cls = widget_class(name)
+    widget = cls(cls.params.parse(values))
+    view = widget.view()
+    frame = make_frame(widget, view)
+    rows = "".join(f"<tr><th scope=\"row\">{html.text(m.label)}</th><td>{html.text(frame['metrics'][m.key]['text'])}</td></tr>"
+                   for m in cls.metrics)
+    charts = "".join(f"<figure>{view.charts[c.name]}<figcaption>{html.text(c.caption)}</figcaption></figure>"
+                     for c in cls.charts if view.charts.get(c.name))
+    return (f'<figure class="ifw-static"><figcaption><strong>{html.text(title)}</strong> (computed when the page was '
+            f'built; <a href="{html.attr(link)}">run it live on the site</a>)</figcaption>'
+            f"<table><tbody>{rows}</tbody></table><p>{html.text(view.status)}</p>{charts}</figure>")
+
+
+__all__ = ["Block", "parse_block", "parse_preset", "render_block", "render_static", "render_widget", "explain"]
