@@ -344,3 +344,21 @@ def _rate(x):
     from inferlab.pipeline.status import _rate as rate
 
     return rate(x)
+
+
+def test_the_cli_shows_the_token_gaps_and_refuses_what_cannot_load(capsys):
+    from inferlab.cli import main
+
+    assert main(["simulate", "--json", "--duration", "60", "--arrival-rate", "5", "--seed", "2"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["p50_itl_ms"] < s["p99_itl_ms"] <= s["max_itl_ms"] and s["longest_stall_ms"] >= s["p99_itl_ms"]
+    assert main(["simulate", "--duration", "30", "--arrival-rate", "5", "--ctx-size", "8k", "--slots", "8"]) == 0
+    text = capsys.readouterr().out
+    assert "p99 token gap" in text and "longest prefill stall" in text and "context per slot" in text
+    assert "1,024 tokens" in text  # -c 8k over 8 slots
+    assert main(["simulate", "--model", "llama-3-70b", "--quant", "Q4_K_M", "--hardware", "rtx-4090"]) == 2
+    err = capsys.readouterr().err
+    assert "model: 'llama-3-70b' with quant Q4_K_M does not load on 1 x" in err and "VRAM short by" in err
+    assert main(["simulate", "--model", "llama-3-70b", "--quant", "Q4_K_M", "--hardware", "rtx-4090", "--gpus", "2",
+                 "--slots", "4", "--duration", "5"]) == 0
+    assert "memory per server" in capsys.readouterr().out
