@@ -17,8 +17,8 @@ from collections import deque
 import pytest
 
 from inferlab.llamacpp.calculator import speed_model
-from inferlab.llamacpp.server import (CONTEXT, KV_FULL, Request, Server, StepTimer, saturated_throughput,
-                                      slot_context)
+from inferlab.llamacpp.batching import StepTimer, saturated_throughput, slot_context
+from inferlab.llamacpp.server import CONTEXT, KV_FULL, Request, Server
 from inferlab.pipeline.speeds import PlainSteps
 
 PLAIN = PlainSteps(4000.0, 100.0, 0.1)

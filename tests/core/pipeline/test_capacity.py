@@ -5,7 +5,7 @@ import pytest
 import random
 import statistics
 
-from inferlab.llamacpp.server import saturated_throughput
+from inferlab.llamacpp.batching import saturated_throughput
 from inferlab.pipeline import Simulation
 from inferlab.pipeline.capacity import bottleneck, mean_lengths, server_capacity, stage_capacities
 from inferlab.pipeline.random_streams import TokenCount

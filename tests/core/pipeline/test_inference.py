@@ -6,7 +6,7 @@ Plain-rate step model throughout (speeds.PlainSteps): a batch of n generating sl
 
 import pytest
 
-from inferlab.llamacpp.server import StepTimer
+from inferlab.llamacpp.batching import StepTimer
 from inferlab.pipeline.config import make_config
 from inferlab.pipeline.engine import Engine
 from inferlab.pipeline.inference import Inference
@@ -16,7 +16,7 @@ from inferlab.pipeline.speeds import PlainSteps, Speeds, resolve_speeds
 
 
 def speeds(prefill=1000.0, decode=10.0, overhead=0.0, ctx=None, slots=4, unified=False, n_batch=2048):
-    from inferlab.llamacpp.server import slot_context
+    from inferlab.llamacpp.batching import slot_context
 
     return Speeds(StepTimer(PlainSteps(prefill, decode, overhead)), prefill, decode, ctx,
                   slot_context(ctx, slots, unified), unified, n_batch, "plain")

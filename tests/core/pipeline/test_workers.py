@@ -7,7 +7,7 @@ import pytest
 from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
-from inferlab.llamacpp.server import StepTimer
+from inferlab.llamacpp.batching import StepTimer
 from inferlab.pipeline.inference import Inference
 from inferlab.pipeline.metrics import Tally
 from inferlab.pipeline.pubsub import DONE, Message, MessageQueue

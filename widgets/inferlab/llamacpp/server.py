@@ -14,7 +14,8 @@ slots, simulated the way ``update_slots`` runs it (ggml-org/llama.cpp
 * the step lasts what the step model says: any object with
   ``step_seconds(decode_depths, prompt_chunks, outputs)``
   (:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`, or a plain-rate
-  model), through a :class:`StepTimer` that caches decode-only steps;
+  model), through a :class:`~inferlab.llamacpp.batching.StepTimer` that
+  caches decode-only steps;
 * ``-c`` is split evenly over the slots unless the KV cache is unified
   (``src/llama-context.cpp``: ``n_ctx_seq = kv_unified ? n_ctx : n_ctx /
   n_seq_max``, padded up to 256 cells), and a slot never holds more than the
@@ -54,12 +55,7 @@ from collections import deque
 from heapq import heappop, heappush
 from typing import Any
 
-#: Cells per sequence of the second probe that fixes an affine decode step (any positive depth gives the slope).
-_PROBE_DEPTH = 1024
-#: llama.cpp pads each sequence's context up to a multiple of this many cells (``GGML_PAD(n_ctx_seq, 256)``).
-CTX_PAD = 256
-#: llama-server's default ``-b`` (``n_batch``, common/common.h).
-N_BATCH = 2048
+from inferlab.llamacpp.batching import N_BATCH, StepTimer, slot_context
 
 #: ``Request.error`` values.
 CONTEXT, KV_FULL = "context", "kv_full"
@@ -91,54 +87,6 @@ class Request:
         self.truncated = False            # stopped early: its slot's context was full
 
 
-
-def is_affine(model: Any) -> bool:
-    """True when the model's step time is affine in the cached tokens (no sliding-window layers)."""
-    shape = getattr(model, "shape", None)
-    return not (shape is not None and shape.swa_in_llama_cpp and shape.swa_pattern and shape.sliding_window)
-
-
-class StepTimer:
-    """Step times of a step model, decode-only steps cached per batch size.
-
-    With an affine model a decode step of ``n`` sequences holding ``S``
-    cached tokens in all lasts ``base(n) + slope(n) x S`` exactly (the KV
-    bytes read and the attention FLOPs grow linearly), so two calls per
-    ``n`` fix it for good.  Steps with prompt chunks are timed by the model.
-    """
-
-    __slots__ = ("model", "affine", "_decode", "memo")
-
-    def __init__(self, model: Any, affine: bool | None = None) -> None:
-        self.model = model
-        self.affine = is_affine(model) if affine is None else affine
-        self._decode: dict[int, tuple[float, float]] = {}
-        #: Results derived from this timer (e.g. :func:`saturated_throughput`), by their arguments.
-        self.memo: dict[tuple, float] = {}
-
-    def decode(self, n: int, depth_sum: float) -> tuple[float, float]:
-        """(seconds of a decode step of *n* sequences holding *depth_sum* cached tokens, increase per step)."""
-        c = self._decode.get(n)
-        if c is None:
-            step = self.model.step_seconds
-            base = step([0] * n)
-            slope = (step([_PROBE_DEPTH] * n) - base) / (n * _PROBE_DEPTH)
-            c = self._decode[n] = (base, slope)
-        return c[0] + c[1] * depth_sum, c[1] * n
-
-    def step(self, depths: list[float], chunks: list[tuple[int, int]], outputs: int) -> float:
-        """Seconds of a batch: decode tokens at *depths*, prompt *chunks* ``(tokens, depth)``, *outputs* logits."""
-        return self.model.step_seconds(depths, chunks, outputs)
-
-
-def slot_context(n_ctx: int | None, slots: int, kv_unified: bool, n_ctx_train: int | None = None) -> int | None:
-    """Cells one slot may hold: ``-c`` split over the slots (padded up to 256) unless unified; None = no limit."""
-    if n_ctx is None:
-        return None
-    per = n_ctx if kv_unified else -(-(n_ctx // slots) // CTX_PAD) * CTX_PAD
-    return per if n_ctx_train is None else min(per, n_ctx_train)
-
-
 class Server:
     """One llama-server: a FIFO of requests, its slots and the batches it runs.
 
@@ -155,12 +103,6 @@ class Server:
                  "prompt_left", "seq", "busy", "version", "armed", "start", "k", "t0", "delta", "tail",
                  "tail_start", "tail_t", "tail_tokens", "tail_fails", "k2", "t2", "delta2", "end_time", "out",
                  "first", "index")
-
-    @property
-    def posting(self) -> bool:
-        """May a decode stretch follow a tail in the same event?  Only when the tail's end shows the host
-        nothing and the stretch can be timed in closed form."""
-        return self.timer.affine and not (self.hand_off or self.log_gaps or self.kv_cells is not None)
 
     def __init__(self, timer: StepTimer, slots: int, n_batch: int = N_BATCH, n_ctx: int | None = None,
                  kv_unified: bool = False, n_ctx_train: int | None = None, hand_off: bool = False,
@@ -215,9 +157,11 @@ class Server:
         """Cached tokens of the generating slots, as of the last applied step."""
         return self.depth_base + self.n_dec * self.v
 
-    def elapsed(self, steps: int) -> float:
-        """Seconds from the start of the running stretch to the end of its *steps*-th decode step."""
-        return steps * self.t0 + self.delta * steps * (steps - 1) / 2.0
+    @property
+    def posting(self) -> bool:
+        """May a decode stretch follow a tail in the same event?  Only when the tail's end shows the host
+        nothing and the stretch can be timed in closed form."""
+        return self.timer.affine and not (self.hand_off or self.log_gaps or self.kv_cells is not None)
 
     def steps_done(self, t: float) -> int:
         """Whole decode steps of the running stretch finished by time *t*."""
@@ -234,7 +178,7 @@ class Server:
             j = k
         elif j < 0:
             j = 0
-        while j > 0 and j * t0 + d * j * (j - 1) / 2.0 > t:  # elapsed(j), inlined
+        while j > 0 and j * t0 + d * j * (j - 1) / 2.0 > t:  # the stretch's first j steps last that long
             j -= 1
         while j < k and (j + 1) * t0 + d * (j + 1) * j / 2.0 <= t:
             j += 1
@@ -557,7 +501,7 @@ class Server:
             if k >= self.k:
                 return  # it joins when the stretch ends anyway
         self.k = k
-        self._compose(self.start + k * self.t0 + self.delta * k * (k - 1) / 2.0)  # elapsed(k)
+        self._compose(self.start + k * self.t0 + self.delta * k * (k - 1) / 2.0)  # its first k steps
         self.version += 1
 
     def _fail_all(self, now: float) -> None:
@@ -603,44 +547,4 @@ class Server:
                     r.max_gap = gap
 
 
-def saturated_throughput(timer: StepTimer, slots: int, prompt: float, output: float,
-                         n_batch: int = N_BATCH) -> float:
-    """Requests/s one server completes with every slot busy: the unified-batch arithmetic.
-
-    Each request reads its prompt in ``c = ceil(P / (n_batch - (S - 1)))``
-    steps beside the other slots' decode tokens, then generates ``O - 1``
-    tokens one step each, so a slot's cycle is ``L = c + O - 1`` steps.
-    With the S slots' cycles out of phase (as Poisson arrivals leave them)
-    and ``S c <= L``, every cycle holds S c steps of S - 1 generating slots
-    plus a P / c-token chunk and ``L - S c`` steps of S generating slots,
-    each slot ``P + (O - 2) / 2`` tokens deep on average (the step model is
-    affine in the cached tokens), so the throughput is S / (the cycle's
-    time).  When the prompts overlap (``S c > L``) every step is charged
-    the average batch.  Memoized on the timer.
-    """
-    key = (slots, prompt, output, n_batch)
-    got = timer.memo.get(key)
-    if got is not None:
-        return got
-    s = slots
-    p = max(1, round(prompt))
-    o = max(1, round(output))
-    room = max(1, n_batch - (s - 1))
-    c = -(-p // room)
-    cycle = c + o - 1
-    depth = p + max(0, o - 2) / 2.0
-    chunk = -(-p // c)
-    if s * c <= cycle:
-        mixed = timer.step([depth] * (s - 1), [(chunk, (c - 1) * chunk // 2)], s - 1 + 1)
-        plain = timer.decode(s, s * depth)[0] if cycle > s * c else 0.0
-        total = s * c * mixed + (cycle - s * c) * plain
-    else:
-        decoding = max(0, round(s * (o - 1) / cycle))
-        prompt_tokens = max(1, round(s * p / cycle))
-        total = cycle * timer.step([depth] * decoding, [(prompt_tokens, 0)], decoding + 1)
-    got = timer.memo[key] = s / total if total > 0 else math.inf
-    return got
-
-
-__all__ = ["CONTEXT", "CTX_PAD", "KV_FULL", "N_BATCH", "Request", "Server", "StepTimer", "is_affine",
-           "saturated_throughput", "slot_context"]
+__all__ = ["CONTEXT", "KV_FULL", "Request", "Server"]

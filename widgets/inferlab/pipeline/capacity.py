@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from inferlab.llamacpp.server import saturated_throughput
+from inferlab.llamacpp.batching import saturated_throughput
 from inferlab.pipeline.config import Config
 from inferlab.pipeline.random_streams import expected_count
 from inferlab.pipeline.speeds import Speeds

@@ -27,7 +27,7 @@ import functools
 from collections.abc import Sequence
 
 from inferlab.inputs import InputError
-from inferlab.llamacpp.server import CTX_PAD, StepTimer, slot_context
+from inferlab.llamacpp.batching import CTX_PAD, StepTimer, slot_context
 from inferlab.pipeline.config import Config
 from inferlab.units import GiB
 

@@ -33,8 +33,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from inferlab.llamacpp.batching import StepTimer
 from inferlab.llamacpp.server import Request as ServerRequest
-from inferlab.llamacpp.server import Server, StepTimer
+from inferlab.llamacpp.server import Server
 
 #: Events one simulation may process before it stops and reports itself truncated.
 EVENT_BUDGET = 200_000
