@@ -1,0 +1,359 @@
+"""One llama-server under load: the latency distribution of a request, from the step model up.
+
+The server runs llama-server's unified batch (``inferlab.llamacpp.server``):
+every step holds one token of each generating slot, then prompt tokens up to
+``n_batch``.  A step's time comes from the llama.cpp step model
+(:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`), and two
+quantities of it carry everything below:
+
+* ``t_d(n)``, a decode-only step of ``n`` generating slots at the workload's
+  mean depth (the step model is affine in the cached tokens, so the mean depth
+  gives the mean step);
+* ``delta(m)``, what ``m`` prompt tokens add to a step beside the generating
+  slots (the step with them minus the step without).  Nearly linear in ``m``,
+  so prompts that share a step add up.
+
+**Queueing inside one server.**  A request that gets a slot waits for the step
+in progress (``U x t_d`` when a slot is generating, which happens with the
+probability ``1 - exp(-n)`` of a Poisson count of generating slots), then for
+the prompt tokens queued ahead of it, ``V`` (a GI/G/1 queue of prompt work:
+Kingman's approximation for the mean, ``P(V > 0) = rho_v``, an exponential
+tail), then its own prompt: ``delta(P) + (c - 1) t_d`` where ``c`` is the
+number of steps the prompt is split over.  Its first token comes at the end of
+that step (TTFT); then it needs ``O - 1`` decode steps, and every prompt that
+reaches the server after it lengthens one of them by its ``delta``.  So the
+decode time is ``x = (O - 1) t_d`` plus, for each prompt arriving in the
+request's window, a busy period of prompt work (the prompt's ``delta`` plus
+the busy periods of the prompts arriving during it): the completion time of a
+job under preemptive-priority interruptions (Kleinrock, *Queueing Systems*
+vol. 2, section 3.7).  Its mean is ``(x + lambda E[delta] E[TTFT]) / (1 -
+rho)`` with ``rho = lambda E[delta]``, and the mean number generating follows
+from Little's law, ``n = lambda E[decode time]``: a fixed point.
+
+**Arrivals.**  The fleet's load balancer sends the requests round robin (the
+next server with a free slot), so a server sees every R-th arrival of a
+Poisson stream: Erlang-R gaps, squared coefficient of variation ``1 / R``.
+The count of the server's arrivals in a window of length ``w`` after a
+request is ``floor(M / R)`` with ``M ~ Poisson(lambda w)`` for the whole
+fleet's rate ``lambda``.
+
+**The distribution.**  The tail is not a closed form: each request's latency
+is the sum above with its own prompt and output lengths (log-normal, as the
+simulator draws them), its own residual, prompt wait and interruption count,
+and busy periods drawn from a table built by the recursion.  The draws are a
+fixed low-discrepancy set (Halton), the same for every evaluation, so the
+answer is deterministic and moves smoothly with the inputs.  A slot wait
+(:mod:`.fleet`) is added on top.
+
+Times in seconds, rates in requests/s.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any
+
+#: Draws per latency distribution: the p99 rests on the largest 20 of them.
+SAMPLES = 2048
+#: Most prompt arrivals counted inside one request's window (beyond it the request is far past any target).
+MAX_INTERRUPTS = 24
+#: Prompt lengths are timed on a grid of this many tokens (linear in between; micro-batch edges are multiples).
+GRID_TOKENS = 32
+#: A server whose mean generating count passes this is saturated (no steady state).
+MAX_GENERATING = 4096
+_PRIMES = (2, 3, 5, 7, 11, 13)
+
+
+def _halton(index: int, base: int) -> float:
+    """The *index*-th (from 1) point of the van der Corput sequence in *base*."""
+    f, r = 1.0, 0.0
+    while index:
+        f /= base
+        r += f * (index % base)
+        index //= base
+    return r
+
+
+@lru_cache(maxsize=1)
+def draws() -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[tuple[float, float, float], ...], ...]]:
+    """``(per-request uniforms, per-request arrival draws)``: fixed for every evaluation.
+
+    Each request gets six Halton coordinates (prompt, output, in-step flag,
+    residual, prompt wait, unused) and a slot-wait uniform; and, for each of
+    the next :data:`MAX_INTERRUPTS` arrivals at its server, ``(uniform of
+    the gap, its normal score, uniform picking the arrival's prompt)`` from
+    a seeded generator.  Computed once (a few milliseconds).
+    """
+    rows = tuple(tuple(_halton(i + 20, b) for b in _PRIMES) + (_halton(i + 20, 17),) for i in range(1, SAMPLES + 1))
+    rng = random.Random(20240526)
+    nd = statistics.NormalDist()
+    arrivals = []
+    for _ in range(SAMPLES):
+        row = []
+        for _ in range(MAX_INTERRUPTS):
+            u = rng.random()
+            row.append((u, nd.inv_cdf(min(max(u, 1e-12), 1.0 - 1e-12)), rng.random()))
+        arrivals.append(tuple(row))
+    return rows, tuple(arrivals)
+
+
+def erlang_gap(u: float, z: float, replicas: int, fleet_rate: float) -> float:
+    """The gap (s) to a server's next arrival when it gets every *replicas*-th of a Poisson stream at
+    *fleet_rate*: Erlang(R, rate), from its uniform *u* (R = 1: exact) or normal score *z* (Wilson-Hilferty)."""
+    if replicas == 1:
+        return -math.log1p(-u) / fleet_rate
+    k = replicas
+    c = 1.0 / (9.0 * k)
+    base = 1.0 - c + z * math.sqrt(c)
+    return k / fleet_rate * base * base * base if base > 0.0 else 0.0
+
+
+@lru_cache(maxsize=1)
+def _normal_scores() -> tuple[tuple[float, float], ...]:
+    """Standard normal quantiles of the prompt and output coordinates of :func:`draws`."""
+    nd = statistics.NormalDist()
+    return tuple((nd.inv_cdf(u[0]), nd.inv_cdf(u[1])) for u in draws()[0])
+
+
+def lognormal_counts(mean: float, cv: float, column: int, cap: int) -> list[int]:
+    """Token counts of the fixed draws: log-normal with *mean* and *cv*, rounded, 1..*cap* (the simulator's draw)."""
+    if cv <= 0:
+        k = min(cap, max(1, int(mean + 0.5)))
+        return [k] * SAMPLES
+    s2 = math.log1p(cv * cv)
+    mu, s = math.log(mean) - s2 / 2.0, math.sqrt(s2)
+    return [min(cap, max(1, int(math.exp(mu + s * z[column]) + 0.5))) for z in _normal_scores()]
+
+
+def lognormal_quantile(mean: float, cv: float, q: float) -> float:
+    """The *q*-quantile of a log-normal with *mean* and coefficient of variation *cv*."""
+    if cv <= 0:
+        return mean
+    s2 = math.log1p(cv * cv)
+    return math.exp(math.log(mean) - s2 / 2.0 + math.sqrt(s2) * statistics.NormalDist().inv_cdf(q))
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Request shape: log-normal prompt and output tokens; *reuse* = share of the prompt already cached."""
+
+    prompt_mean: float
+    prompt_cv: float
+    output_mean: float
+    output_cv: float
+    reuse: float = 0.0
+    cap: int = 32768
+
+    @cached_property
+    def prompts(self) -> list[int]:
+        """Prompt tokens of each draw."""
+        return lognormal_counts(self.prompt_mean, self.prompt_cv, 0, self.cap)
+
+    @cached_property
+    def new_tokens(self) -> list[int]:
+        """Prompt tokens each draw must read (those not found in the slot's cache)."""
+        keep = 1.0 - self.reuse
+        return [max(1, int(p * keep + 0.5)) for p in self.prompts]
+
+    @cached_property
+    def outputs(self) -> list[int]:
+        """Output tokens of each draw."""
+        return lognormal_counts(self.output_mean, self.output_cv, 1, self.cap)
+
+    @property
+    def decode_depth(self) -> float:
+        """Mean tokens cached while a request generates: its prompt and half its output (as
+        ``inferlab.llamacpp.server.saturated_throughput`` takes it)."""
+        return self.prompt_mean + max(0.0, self.output_mean - 2.0) / 2.0
+
+    @property
+    def cached_depth(self) -> int:
+        """Mean cached tokens a prompt's new tokens start after."""
+        return int(self.prompt_mean * self.reuse + 0.5)
+
+
+class StepCosts:
+    """``t_d(n)`` and ``delta(m)`` of one server's step model, cached (see the module docstring)."""
+
+    def __init__(self, step_model: Any, workload: Workload, n_batch: int) -> None:
+        self.sm = step_model
+        self.n_batch = n_batch
+        self.depth = workload.decode_depth
+        self.prompt_depth = workload.cached_depth
+        self._decode: dict[int, float] = {}
+        self._prompt: dict[tuple[int, int], float] = {}
+
+    def _decode_int(self, k: int) -> float:
+        got = self._decode.get(k)
+        if got is None:
+            got = self._decode[k] = self.sm.step_seconds([self.depth] * k) if k else 0.0
+        return got
+
+    def decode(self, n: float) -> float:
+        """Seconds of a decode-only step with *n* slots generating (linear between whole counts)."""
+        k = int(n)
+        f = n - k
+        low = self._decode_int(k)
+        return low if f == 0.0 else low + (self._decode_int(k + 1) - low) * f
+
+    def _prompt_at(self, m: int, k: int) -> float:
+        key = (m, k)
+        got = self._prompt.get(key)
+        if got is None:
+            if m == 0:
+                got = 0.0
+            else:
+                with_prompt = self.sm.step_seconds([self.depth] * k, [(m, self.prompt_depth)], k + 1)
+                got = with_prompt - self._decode_int(k)
+            self._prompt[key] = got
+        return got
+
+    def _prompt_k(self, m: int, k: int) -> float:
+        low = (m // GRID_TOKENS) * GRID_TOKENS
+        a = self._prompt_at(low, k)
+        if low == m:
+            return a
+        b = self._prompt_at(low + GRID_TOKENS, k)
+        return a + (b - a) * (m - low) / GRID_TOKENS
+
+    def prompt(self, m: int, n: float) -> float:
+        """Seconds *m* prompt tokens add to a step beside *n* generating slots (linear between whole counts)."""
+        k = int(n)
+        f = n - k
+        a = self._prompt_k(m, k)
+        return a if f == 0.0 else a + (self._prompt_k(m, k + 1) - a) * f
+
+    def prompt_steps(self, m: int, n: float) -> int:
+        """Steps a prompt of *m* new tokens is read in, beside *n* generating slots."""
+        room = max(1.0, self.n_batch - n)
+        return max(1, math.ceil(m / room))
+
+
+@dataclass
+class ServerLoad:
+    """The steady state of one server at a request rate (means; seconds, requests/s)."""
+
+    rate: float              # requests/s this server receives
+    generating: float        # mean slots generating (time average)
+    decode_step: float       # the decode step a generating request sees
+    prompt_share: float      # rho: share of time spent on prompt tokens
+    prompt_queue_share: float  # rho_v: prompt work including the step bases it drives
+    mean_prompt_wait: float  # E[V]
+    mean_ttft: float
+    mean_decode: float
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return math.fsum(xs) / len(xs)
+
+
+def _grid(values: Sequence[int], points: int = 64) -> list[int]:
+    """*points* evenly spaced order statistics of *values* (for the fixed point's moments)."""
+    ordered = sorted(values)
+    step = len(ordered) / points
+    return [ordered[int((i + 0.5) * step)] for i in range(points)]
+
+
+def steady_state(costs: StepCosts, workload: Workload, rate: float, replicas: int) -> ServerLoad | None:
+    """The fixed point of the module docstring for one of *replicas* servers sharing *rate*; None when saturated."""
+    lam = rate / replicas
+    grid_new = _grid(workload.new_tokens)
+    mean_out_steps = _mean([o - 1 for o in workload.outputs])
+    ca2 = 1.0 / replicas
+    n = 0.0
+    for _ in range(200):
+        td = costs.decode(n + 1.0)
+        deltas = [costs.prompt(m, n) for m in grid_new]
+        works = [d + m * td / max(1.0, costs.n_batch - n) for d, m in zip(deltas, grid_new)]
+        e_delta = _mean(deltas)
+        e_steps = _mean([costs.prompt_steps(m, n) for m in grid_new]) - 1.0
+        rho = lam * e_delta
+        e_work = _mean(works)
+        rho_v = lam * e_work
+        if rho >= 1.0 or rho_v >= 1.0:
+            return None
+        cs2 = _mean([w * w for w in works]) / (e_work * e_work) - 1.0
+        mean_v = (ca2 + cs2) / 2.0 * rho_v / (1.0 - rho_v) * e_work  # Kingman
+        p_gen = 1.0 - math.exp(-n)
+        ttft = p_gen * td / 2.0 + mean_v + e_delta + e_steps * td
+        decode = (mean_out_steps * td + lam * e_delta * ttft) / (1.0 - rho)
+        target = lam * decode
+        if target > MAX_GENERATING:
+            return None
+        if abs(target - n) <= 1e-6 * (1.0 + n):
+            n = target
+            break
+        n = 0.5 * (n + target)
+    else:
+        return None
+    return ServerLoad(lam, n, costs.decode(n + 1.0), rho, rho_v, mean_v, ttft, decode)
+
+
+@dataclass
+class Latencies:
+    """Per-draw server times (s): from getting a slot to the first token, and to the last."""
+
+    load: ServerLoad
+    ttft: list[float]
+    hold: list[float]
+
+
+def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas: int) -> Latencies | None:
+    """Each draw's time to first token and to its last token on one of *replicas* servers; None when saturated."""
+    if rate <= 0.0:
+        load = ServerLoad(0.0, 0.0, costs.decode(1.0), 0.0, 0.0, 0.0, 0.0, 0.0)
+    else:
+        got = steady_state(costs, workload, rate, replicas)
+        if got is None:
+            return None
+        load = got
+    n, td, lam = load.generating, load.decode_step, load.rate
+    p_gen = 1.0 - math.exp(-n)
+    rho_v = load.prompt_queue_share
+    wait_scale = load.mean_prompt_wait / rho_v if rho_v > 0 else 0.0
+    news = workload.new_tokens
+    rows, arrivals = draws()
+    ttft, hold = [], []
+    for u, later, m, o in zip(rows, arrivals, news, workload.outputs):
+        t = costs.prompt(m, n) + (costs.prompt_steps(m, n) - 1) * td
+        if u[2] < p_gen:
+            t += u[3] * td
+        if u[4] < rho_v:
+            t -= wait_scale * math.log(u[4] / rho_v)
+        end = t + (o - 1) * td  # its last token, if no prompt came after it
+        if lam > 0:
+            at = 0.0
+            for gap_u, gap_z, pick in later:  # a prompt arriving before its last step lengthens a step of it
+                at += erlang_gap(gap_u, gap_z, replicas, rate)
+                if at >= end - td:
+                    break
+                end += costs.prompt(news[int(pick * SAMPLES)], n)
+        ttft.append(t)
+        hold.append(end)
+    return Latencies(load, ttft, hold)
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The *q*-quantile of *values* (linear between order statistics)."""
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    i = int(pos)
+    if i + 1 >= len(ordered):
+        return ordered[-1]
+    return ordered[i] + (ordered[i + 1] - ordered[i]) * (pos - i)
+
+
+def exceeding(values: Sequence[float], limit: float) -> float:
+    """Share of *values* above *limit*."""
+    ordered = sorted(values)
+    return 1.0 - bisect_right(ordered, limit) / len(ordered)
+
+
+__all__ = ["Latencies", "SAMPLES", "ServerLoad", "StepCosts", "Workload", "draws",
+           "exceeding", "lognormal_counts", "lognormal_quantile", "quantile", "server_latencies", "steady_state"]
