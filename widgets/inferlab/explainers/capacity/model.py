@@ -178,6 +178,17 @@ class Workload:
         return int(self.prompt_mean * self.reuse + 0.5)
 
 
+def _mean(xs: Sequence[float]) -> float:
+    return math.fsum(xs) / len(xs)
+
+
+def _grid(values: Sequence[int], points: int = 64) -> list[int]:
+    """*points* evenly spaced order statistics of *values* (for the fixed point's moments)."""
+    ordered = sorted(values)
+    step = len(ordered) / points
+    return [ordered[int((i + 0.5) * step)] for i in range(points)]
+
+
 class StepCosts:
     """``t_d(n)`` and ``delta(m)`` of one server's step model, cached (see the module docstring)."""
 
@@ -188,6 +199,9 @@ class StepCosts:
         self.prompt_depth = workload.cached_depth
         self._decode: dict[int, float] = {}
         self._prompt: dict[tuple[int, int], float] = {}
+        self._moments: dict[int, tuple[float, float, float]] = {}
+        #: 64 evenly spaced order statistics of the new prompt tokens: the fixed point's moments are over these.
+        self.grid = _grid(workload.new_tokens)
 
     def _decode_int(self, k: int) -> float:
         got = self._decode.get(k)
@@ -229,10 +243,40 @@ class StepCosts:
         a = self._prompt_k(m, k)
         return a if f == 0.0 else a + (self._prompt_k(m, k + 1) - a) * f
 
+    def _moments_k(self, k: int) -> tuple[float, float, float]:
+        got = self._moments.get(k)
+        if got is None:
+            ds = [self._prompt_k(m, k) for m in self.grid]
+            got = self._moments[k] = (_mean(ds), _mean([d * d for d in ds]),
+                                      _mean([d * m for d, m in zip(ds, self.grid)]))
+        return got
+
+    def moments(self, n: float) -> tuple[float, float, float]:
+        """``(E[delta], E[delta^2], E[delta m])`` over :attr:`grid` beside *n* generating slots."""
+        k = int(n)
+        f = n - k
+        a = self._moments_k(k)
+        if f == 0.0:
+            return a
+        b = self._moments_k(k + 1)
+        return (a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f)
+
+    def prompt_table(self, n: float, largest: int) -> list[float]:
+        """:meth:`prompt` at every multiple of :data:`GRID_TOKENS` up to *largest* (and one more), beside *n*
+        generating slots: read it with :func:`grid_value`."""
+        return [self.prompt(g * GRID_TOKENS, n) for g in range(largest // GRID_TOKENS + 2)]
+
     def prompt_steps(self, m: int, n: float) -> int:
         """Steps a prompt of *m* new tokens is read in, beside *n* generating slots."""
         room = max(1.0, self.n_batch - n)
         return max(1, math.ceil(m / room))
+
+
+def grid_value(table: list[float], m: int) -> float:
+    """*m* tokens' value in a :meth:`StepCosts.prompt_table` (linear between grid points)."""
+    i, r = divmod(m, GRID_TOKENS)
+    a = table[i]
+    return a if r == 0 else a + (table[i + 1] - a) * r / GRID_TOKENS
 
 
 @dataclass
@@ -249,50 +293,55 @@ class ServerLoad:
     mean_decode: float
 
 
-def _mean(xs: Sequence[float]) -> float:
-    return math.fsum(xs) / len(xs)
-
-
-def _grid(values: Sequence[int], points: int = 64) -> list[int]:
-    """*points* evenly spaced order statistics of *values* (for the fixed point's moments)."""
-    ordered = sorted(values)
-    step = len(ordered) / points
-    return [ordered[int((i + 0.5) * step)] for i in range(points)]
-
-
 def steady_state(costs: StepCosts, workload: Workload, rate: float, replicas: int) -> ServerLoad | None:
-    """The fixed point of the module docstring for one of *replicas* servers sharing *rate*; None when saturated."""
+    """The fixed point of the module docstring for one of *replicas* servers sharing *rate*; None when saturated.
+
+    ``g(n) = lambda E[decode time](n) - n`` is positive at ``n = 0``; its root
+    is bracketed by doubling and found by bisection (a saturated server has
+    none below :data:`MAX_GENERATING`).
+    """
     lam = rate / replicas
-    grid_new = _grid(workload.new_tokens)
+    grid = costs.grid
     mean_out_steps = _mean([o - 1 for o in workload.outputs])
     ca2 = 1.0 / replicas
-    n = 0.0
-    for _ in range(200):
+    e_m = _mean(grid)
+    e_m2 = _mean([m * m for m in grid])
+
+    def state(n: float) -> ServerLoad | None:
         td = costs.decode(n + 1.0)
-        deltas = [costs.prompt(m, n) for m in grid_new]
-        works = [d + m * td / max(1.0, costs.n_batch - n) for d, m in zip(deltas, grid_new)]
-        e_delta = _mean(deltas)
-        e_steps = _mean([costs.prompt_steps(m, n) for m in grid_new]) - 1.0
-        rho = lam * e_delta
-        e_work = _mean(works)
-        rho_v = lam * e_work
+        e_delta, e_delta2, e_delta_m = costs.moments(n)
+        per_token = td / max(1.0, costs.n_batch - n)  # the step bases a queue of prompt tokens drives
+        e_work = e_delta + e_m * per_token
+        e_work2 = e_delta2 + 2.0 * e_delta_m * per_token + e_m2 * per_token * per_token
+        rho, rho_v = lam * e_delta, lam * e_work
         if rho >= 1.0 or rho_v >= 1.0:
             return None
-        cs2 = _mean([w * w for w in works]) / (e_work * e_work) - 1.0
+        room = max(1.0, costs.n_batch - n)
+        e_steps = _mean([math.ceil(m / room) for m in grid]) - 1.0
+        cs2 = max(0.0, e_work2 / (e_work * e_work) - 1.0)
         mean_v = (ca2 + cs2) / 2.0 * rho_v / (1.0 - rho_v) * e_work  # Kingman
-        p_gen = 1.0 - math.exp(-n)
-        ttft = p_gen * td / 2.0 + mean_v + e_delta + e_steps * td
+        ttft = (1.0 - math.exp(-n)) * td / 2.0 + mean_v + e_delta + e_steps * td
         decode = (mean_out_steps * td + lam * e_delta * ttft) / (1.0 - rho)
-        target = lam * decode
-        if target > MAX_GENERATING:
+        return ServerLoad(lam, n, td, rho, rho_v, mean_v, ttft, decode)
+
+    def gap(n: float) -> float:
+        st = state(n)
+        return math.inf if st is None else lam * st.mean_decode - n
+
+    lo, hi = 0.0, 1.0
+    while gap(hi) > 0.0:
+        lo, hi = hi, hi * 2.0
+        if hi > MAX_GENERATING:
             return None
-        if abs(target - n) <= 1e-6 * (1.0 + n):
-            n = target
-            break
-        n = 0.5 * (n + target)
-    else:
+    if gap(lo) == math.inf:
         return None
-    return ServerLoad(lam, n, costs.decode(n + 1.0), rho, rho_v, mean_v, ttft, decode)
+    while hi - lo > 1e-6 * (1.0 + hi):
+        mid = 0.5 * (lo + hi)
+        if gap(mid) > 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return state(hi)
 
 
 @dataclass
@@ -318,10 +367,14 @@ def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas
     rho_v = load.prompt_queue_share
     wait_scale = load.mean_prompt_wait / rho_v if rho_v > 0 else 0.0
     news = workload.new_tokens
+    table = costs.prompt_table(n, max(news))
+    room = max(1.0, costs.n_batch - n)
+    deltas = [grid_value(table, m) for m in news]  # each draw's prompt: seconds it adds to a step
+    steps = [max(1, math.ceil(m / room)) for m in news]  # and the steps it is read in
     rows, arrivals = draws()
     ttft, hold = [], []
-    for u, later, m, o in zip(rows, arrivals, news, workload.outputs):
-        t = costs.prompt(m, n) + (costs.prompt_steps(m, n) - 1) * td
+    for u, later, delta, c, o in zip(rows, arrivals, deltas, steps, workload.outputs):
+        t = delta + (c - 1) * td
         if u[2] < p_gen:
             t += u[3] * td
         if u[4] < rho_v:
@@ -333,7 +386,7 @@ def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas
                 at += erlang_gap(gap_u, gap_z, replicas, rate)
                 if at >= end - td:
                     break
-                end += costs.prompt(news[int(pick * SAMPLES)], n)
+                end += deltas[int(pick * SAMPLES)]
         ttft.append(t)
         hold.append(end)
     return Latencies(load, ttft, hold)
