@@ -59,11 +59,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
+from inferlab.llamacpp.speed import MATMUL_MIN_TOKENS
+
 #: Draws per latency distribution: the p99 rests on the largest 20 of them.
 SAMPLES = 2048
 #: Most prompt arrivals counted inside one request's window (beyond it the request is far past any target).
 MAX_INTERRUPTS = 24
-#: Prompt lengths are timed on a grid of this many tokens (linear in between; micro-batch edges are multiples).
+#: Prompt lengths are timed on a grid of this many tokens (linear in between; micro-batch edges fall on it).
 GRID_TOKENS = 32
 #: A server whose mean generating count passes this is saturated (no steady state).
 MAX_GENERATING = 4096
@@ -229,12 +231,16 @@ class StepCosts:
         return got
 
     def _prompt_k(self, m: int, k: int) -> float:
-        low = (m // GRID_TOKENS) * GRID_TOKENS
-        a = self._prompt_at(low, k)
-        if low == m:
-            return a
-        b = self._prompt_at(low + GRID_TOKENS, k)
-        return a + (b - a) * (m - low) / GRID_TOKENS
+        # knots at the first and last token count of each cell of GRID_TOKENS batch tokens (k + m): a
+        # micro-batch edge (a multiple of n_ubatch) never falls inside a cell, so the step is smooth across it
+        # (small batches, where the kernels change, are timed exactly)
+        total = k + m
+        first = (total - 1) // GRID_TOKENS * GRID_TOKENS + 1 - k
+        last = first + GRID_TOKENS - 1
+        if m in (first, last) or total <= 2 * MATMUL_MIN_TOKENS:
+            return self._prompt_at(m, k)
+        a = self._prompt_at(first, k)
+        return a + (self._prompt_at(last, k) - a) * (m - first) / (last - first)
 
     def prompt(self, m: int, n: float) -> float:
         """Seconds *m* prompt tokens add to a step beside *n* generating slots (linear between whole counts)."""
@@ -261,22 +267,10 @@ class StepCosts:
         b = self._moments_k(k + 1)
         return (a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f)
 
-    def prompt_table(self, n: float, largest: int) -> list[float]:
-        """:meth:`prompt` at every multiple of :data:`GRID_TOKENS` up to *largest* (and one more), beside *n*
-        generating slots: read it with :func:`grid_value`."""
-        return [self.prompt(g * GRID_TOKENS, n) for g in range(largest // GRID_TOKENS + 2)]
-
     def prompt_steps(self, m: int, n: float) -> int:
         """Steps a prompt of *m* new tokens is read in, beside *n* generating slots."""
         room = max(1.0, self.n_batch - n)
         return max(1, math.ceil(m / room))
-
-
-def grid_value(table: list[float], m: int) -> float:
-    """*m* tokens' value in a :meth:`StepCosts.prompt_table` (linear between grid points)."""
-    i, r = divmod(m, GRID_TOKENS)
-    a = table[i]
-    return a if r == 0 else a + (table[i + 1] - a) * r / GRID_TOKENS
 
 
 @dataclass
@@ -320,7 +314,7 @@ def steady_state(costs: StepCosts, workload: Workload, rate: float, replicas: in
         e_steps = _mean([math.ceil(m / room) for m in grid]) - 1.0
         cs2 = max(0.0, e_work2 / (e_work * e_work) - 1.0)
         mean_v = (ca2 + cs2) / 2.0 * rho_v / (1.0 - rho_v) * e_work  # Kingman
-        ttft = (1.0 - math.exp(-n)) * td / 2.0 + mean_v + e_delta + e_steps * td
+        ttft = (1.0 - math.exp(-n)) * td / 2.0 + mean_v + costs.decode(n) + e_delta + e_steps * td
         decode = (mean_out_steps * td + lam * e_delta * ttft) / (1.0 - rho)
         return ServerLoad(lam, n, td, rho, rho_v, mean_v, ttft, decode)
 
@@ -367,14 +361,15 @@ def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas
     rho_v = load.prompt_queue_share
     wait_scale = load.mean_prompt_wait / rho_v if rho_v > 0 else 0.0
     news = workload.new_tokens
-    table = costs.prompt_table(n, max(news))
+    table = {m: costs.prompt(m, n) for m in set(news)}
     room = max(1.0, costs.n_batch - n)
-    deltas = [grid_value(table, m) for m in news]  # each draw's prompt: seconds it adds to a step
+    deltas = [table[m] for m in news]  # each draw's prompt: seconds it adds to a step
     steps = [max(1, math.ceil(m / room)) for m in news]  # and the steps it is read in
+    others = costs.decode(n)  # the step the prompt is read in also carries the other generating slots
     rows, arrivals = draws()
     ttft, hold = [], []
     for u, later, delta, c, o in zip(rows, arrivals, deltas, steps, workload.outputs):
-        t = delta + (c - 1) * td
+        t = others + delta + (c - 1) * td
         if u[2] < p_gen:
             t += u[3] * td
         if u[4] < rho_v:
