@@ -368,20 +368,24 @@ def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas
     others = costs.decode(n)  # the step the prompt is read in also carries the other generating slots
     rows, arrivals = draws()
     ttft, hold = [], []
-    for u, later, delta, c, o in zip(rows, arrivals, deltas, steps, workload.outputs):
-        t = others + delta + (c - 1) * td
-        if u[2] < p_gen:
-            t += u[3] * td
+    for u, later, m, delta, c, o in zip(rows, arrivals, news, deltas, steps, workload.outputs):
+        start = u[3] * td if u[2] < p_gen else 0.0  # the step in progress
         if u[4] < rho_v:
-            t -= wait_scale * math.log(u[4] / rho_v)
+            start -= wait_scale * math.log(u[4] / rho_v)  # the prompts queued ahead of it
+        t = start + others + delta + (c - 1) * td
         end = t + (o - 1) * td  # its last token, if no prompt came after it
         if lam > 0:
+            room = costs.n_batch - n - m  # batch tokens left beside it in its first prompt step
             at = 0.0
             for gap_u, gap_z, pick in later:  # a prompt arriving before its last step lengthens a step of it
                 at += erlang_gap(gap_u, gap_z, replicas, rate)
                 if at >= end - td:
                     break
-                end += deltas[int(pick * SAMPLES)]
+                j = int(pick * SAMPLES)
+                end += deltas[j]
+                if at < start and news[j] <= room:  # it arrived in time to ride in the same step
+                    t += deltas[j]
+                    room -= news[j]
         ttft.append(t)
         hold.append(end)
     return Latencies(load, ttft, hold)
