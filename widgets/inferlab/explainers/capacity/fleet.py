@@ -10,8 +10,8 @@ the time a request holds its slot (:func:`.model.server_latencies`).
 with probability ``1 - C`` and exponential with rate ``c mu - lambda``
 otherwise, ``C`` being Erlang's C formula (:func:`inferlab.pipeline.theory.erlang_c`).
 For a general service time the mean wait scales by ``(1 + Cs^2) / 2``
-(Lee and Longton's M/G/c approximation, exact for c = 1 by
-Pollaczek-Khinchine); the tail is taken with the same scaling::
+(the Allen-Cunneen approximation, as the orchestration post uses it; exact
+for c = 1 by Pollaczek-Khinchine); the tail is taken with the same scaling::
 
     P(W > t) ~ C(c, a) exp(-(c mu - lambda) t 2 / (1 + Cs^2))
 

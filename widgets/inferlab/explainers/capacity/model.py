@@ -17,7 +17,8 @@ quantities of it carry everything below:
 in progress (``U x t_d`` when a slot is generating, which happens with the
 probability ``1 - exp(-n)`` of a Poisson count of generating slots), then for
 the prompt tokens queued ahead of it, ``V`` (a GI/G/1 queue of prompt work:
-Kingman's approximation for the mean, ``P(V > 0) = rho_v``, an exponential
+the G/G/1 form of the Allen-Cunneen
+approximation, Kingman's, for the mean, ``P(V > 0) = rho_v``, an exponential
 tail), then its own prompt: ``delta(P) + (c - 1) t_d`` where ``c`` is the
 number of steps the prompt is split over.  Its first token comes at the end of
 that step (TTFT); then it needs ``O - 1`` decode steps, and every prompt that
