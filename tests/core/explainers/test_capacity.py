@@ -257,3 +257,15 @@ def test_answers_are_deterministic():
     again = solved()
     _report.cache_clear()
     assert again == solved()
+
+
+def test_the_tornado_chart_draws_every_move():
+    from inferlab.ui import svg
+
+    out = svg.tornado_chart([svg.Swing("traffic", 5, 7), svg.Swing("target", None, 4)], base=6, title="T <1>",
+                            desc="D", value_label="GPUs", missing="no fleet")
+    assert out.startswith("<svg") and 'role="img"' in out and "<title>T &lt;1&gt;</title>" in out
+    assert out.count("no fleet") == 1 and out.index(">target<") < out.index(">traffic<")  # widest swing first
+    chart = report(PARAMS.parse({}))
+    view = CapacityWidget(PARAMS.parse({})).view()
+    assert set(view.charts) == {"curve", "budget", "sensitivity"} and chart["sensitivity"]

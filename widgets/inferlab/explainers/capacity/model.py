@@ -13,37 +13,37 @@ quantities of it carry everything below:
   slots (the step with them minus the step without).  Nearly linear in ``m``,
   so prompts that share a step add up.
 
-**Queueing inside one server.**  A request that gets a slot waits for the step
-in progress (``U x t_d`` when a slot is generating, which happens with the
-probability ``1 - exp(-n)`` of a Poisson count of generating slots), then for
-the prompt tokens queued ahead of it, ``V`` (a GI/G/1 queue of prompt work:
-the G/G/1 form of the Allen-Cunneen
-approximation, Kingman's, for the mean, ``P(V > 0) = rho_v``, an exponential
-tail), then its own prompt: ``delta(P) + (c - 1) t_d`` where ``c`` is the
-number of steps the prompt is split over.  Its first token comes at the end of
-that step (TTFT); then it needs ``O - 1`` decode steps, and every prompt that
-reaches the server after it lengthens one of them by its ``delta``.  So the
-decode time is ``x = (O - 1) t_d`` plus, for each prompt arriving in the
-request's window, a busy period of prompt work (the prompt's ``delta`` plus
-the busy periods of the prompts arriving during it): the completion time of a
-job under preemptive-priority interruptions (Kleinrock, *Queueing Systems*
-vol. 2, section 3.7).  Its mean is ``(x + lambda E[delta] E[TTFT]) / (1 -
-rho)`` with ``rho = lambda E[delta]``, and the mean number generating follows
-from Little's law, ``n = lambda E[decode time]``: a fixed point.
+**A request's time on its server.**  It waits for the step in progress
+(uniform over ``t_d`` when a slot is generating, which happens with the
+probability ``1 - exp(-n)`` of a Poisson count of generating slots), then
+for the prompt tokens queued ahead of it, ``V`` (a G/G/1 queue of prompt
+work: Kingman's form of the Allen-Cunneen approximation for the mean,
+``P(V > 0) = rho_v`` and an exponential tail), then its own prompt step,
+``t_d(n) + delta(P)`` (plus ``t_d`` per further step when the prompt is split
+over several).  Its first token comes at the end of that step (TTFT), and
+prompts that arrived while it waited and fit beside it in ``n_batch`` ride
+in that step.  Then it needs ``O - 1`` decode steps, and every prompt that
+reaches its server before its last step lengthens one of them by the
+prompt's ``delta``.  Those arrivals are walked in time order, each one
+extending the window in which further arrivals count: the completion time of
+a job under preemptive-priority interruptions (Kleinrock, *Queueing Systems*
+vol. 2, section 3.7), counted directly.
 
-**Arrivals.**  The fleet's load balancer sends the requests round robin (the
-next server with a free slot), so a server sees every R-th arrival of a
-Poisson stream: Erlang-R gaps, squared coefficient of variation ``1 / R``.
-The count of the server's arrivals in a window of length ``w`` after a
-request is ``floor(M / R)`` with ``M ~ Poisson(lambda w)`` for the whole
-fleet's rate ``lambda``.
+**The steady state.**  The mean number of generating slots follows from
+Little's law, ``n = lambda E[decode time]``, with ``E[decode time] = (E[O -
+1] t_d + lambda E[delta] E[TTFT]) / (1 - rho)`` and ``rho = lambda
+E[delta]`` the share of time spent on prompts: a fixed point in ``n``, found
+by bisection; a server past saturation has none.
 
-**The distribution.**  The tail is not a closed form: each request's latency
-is the sum above with its own prompt and output lengths (log-normal, as the
-simulator draws them), its own residual, prompt wait and interruption count,
-and busy periods drawn from a table built by the recursion.  The draws are a
-fixed low-discrepancy set (Halton), the same for every evaluation, so the
-answer is deterministic and moves smoothly with the inputs.  A slot wait
+**Arrivals.**  The fleet's load balancer sends requests round robin (the next
+server with a free slot), so a server sees every R-th arrival of a Poisson
+stream: gaps are Erlang(R), squared coefficient of variation ``1 / R``.
+
+**The distribution.**  Each of :data:`SAMPLES` draws has its own prompt and
+output lengths (log-normal, rounded, as the simulator draws them), residual,
+prompt wait and sequence of later arrivals.  The draws are fixed (a Halton
+set and a seeded generator), the same for every evaluation, so an answer is
+deterministic and moves smoothly with the inputs.  The slot wait
 (:mod:`.fleet`) is added on top.
 
 Times in seconds, rates in requests/s.
