@@ -94,7 +94,7 @@ def test_erlang_gaps_have_the_round_robin_mean():
     """A server of R gets every R-th arrival: gaps average R / rate, with SCV 1 / R."""
     later = [a for row in draws()[1] for a in row]
     for replicas in (1, 4, 16):
-        gaps = [erlang_gap(u, z, replicas, 50.0) for u, z, _ in later]
+        gaps = [erlang_gap(u, z, replicas, 50.0) for u, z, _, _ in later]
         mean = statistics.fmean(gaps)
         assert mean == pytest.approx(replicas / 50.0, rel=0.02)
         assert statistics.pvariance(gaps) / mean ** 2 == pytest.approx(1 / replicas, rel=0.08)
@@ -124,6 +124,17 @@ def test_alone_a_request_takes_its_prompt_and_its_decode_steps(small):
     for m, o, t, h in list(zip(w.new_tokens, w.outputs, lat.ttft, lat.hold))[:50]:
         assert t == pytest.approx(costs.prompt(m, 0.0), rel=1e-9)
         assert h == pytest.approx(t + (o - 1) * td, rel=1e-9)
+
+
+def test_one_slot_keeps_other_prompts_out(small):
+    """With -np 1 a request is alone on its server: its time is its time alone, whatever the load."""
+    costs, w = small
+    alone = server_latencies(costs, w, 0.0, 1)
+    single = server_latencies(costs, w, 60.0, 4, slots=1)
+    assert single.hold == pytest.approx(alone.hold) and single.ttft == pytest.approx(alone.ttft)
+    shared = server_latencies(costs, w, 60.0, 4, slots=16)
+    assert statistics.fmean(shared.hold) > statistics.fmean(single.hold)
+    assert server_latencies(costs, w, 60.0, 4, slots=64).hold == server_latencies(costs, w, 60.0, 4).hold
 
 
 def test_load_only_lengthens_requests(small):
@@ -178,9 +189,9 @@ def test_the_default_answer():
     assert r["feasible"] and r["reason"] == "ok"
     assert r["p99_ms"] <= 100.0 < r["floor_p99_ms"] + 100
     assert r["gpus"] == r["replicas"] and r["ctx_size"] == r["slots"] * r["slot_ctx"]
-    assert r["slot_wait_share"] <= 0.01
-    fewer = answer(question({**values(), "slots": r["slots"]}))
-    assert fewer["replicas"] == r["replicas"]
+    assert 0 < r["mean_batch"] <= r["slots"]
+    given = answer(question({**values(), "slots": r["slots"]}))
+    assert given["replicas"] == r["replicas"]
 
 
 def test_one_fewer_server_misses_in_the_model():
@@ -190,8 +201,9 @@ def test_one_fewer_server_misses_in_the_model():
     srv = server(q)
     from inferlab.explainers.capacity.solve import Solver
 
-    f = Solver(q, srv).fleet(r["replicas"] - 1, r["slots"])
-    assert not f.meets(q)
+    solver = Solver(q, srv)
+    assert not solver.best(r["replicas"] - 1).meets(q)  # at no slot count
+    assert solver.best(r["replicas"]).slots == r["slots"]
 
 
 def test_no_fleet_when_a_request_alone_is_too_slow():

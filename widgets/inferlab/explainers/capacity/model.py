@@ -84,14 +84,15 @@ def _halton(index: int, base: int) -> float:
 
 
 @lru_cache(maxsize=1)
-def draws() -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[tuple[float, float, float], ...], ...]]:
+def draws() -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[tuple[float, float, float, float], ...], ...]]:
     """``(per-request uniforms, per-request arrival draws)``: fixed for every evaluation.
 
     Each request gets six Halton coordinates (prompt, output, in-step flag,
-    residual, prompt wait, unused) and a slot-wait uniform; and, for each of
-    the next :data:`MAX_INTERRUPTS` arrivals at its server, ``(uniform of
-    the gap, its normal score, uniform picking the arrival's prompt)`` from
-    a seeded generator.  Computed once (a few milliseconds).
+    residual, prompt wait, requests already on its server) and a slot-wait
+    uniform; and, for each of the next :data:`MAX_INTERRUPTS` arrivals at its
+    server, ``(uniform of the gap, its normal score, uniform picking the
+    arrival's request, uniform of a residual time)`` from a seeded generator.
+    Computed once (a few milliseconds).
     """
     rows = tuple(tuple(_halton(i + 20, b) for b in _PRIMES) + (_halton(i + 20, 17),) for i in range(1, SAMPLES + 1))
     rng = random.Random(20240526)
@@ -101,7 +102,7 @@ def draws() -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[tuple[float, flo
         row = []
         for _ in range(MAX_INTERRUPTS):
             u = rng.random()
-            row.append((u, nd.inv_cdf(min(max(u, 1e-12), 1.0 - 1e-12)), rng.random()))
+            row.append((u, nd.inv_cdf(min(max(u, 1e-12), 1.0 - 1e-12)), rng.random(), rng.random()))
         arrivals.append(tuple(row))
     return rows, tuple(arrivals)
 
@@ -348,8 +349,40 @@ class Latencies:
     hold: list[float]
 
 
-def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas: int) -> Latencies | None:
-    """Each draw's time to first token and to its last token on one of *replicas* servers; None when saturated."""
+def _poisson_quantile(u: float, mean: float, top: int) -> int:
+    """The Poisson(*mean*) count at uniform *u*, at most *top*."""
+    k, p = 0, math.exp(-mean)
+    cdf = p
+    while u > cdf and k < top:
+        k += 1
+        p *= mean / k
+        cdf += p
+    return k
+
+
+def _capped_mean(mean: float, top: int) -> float:
+    """E[min(K, top)] for K ~ Poisson(*mean*)."""
+    p, cdf, total = math.exp(-mean), 0.0, 0.0
+    for k in range(top):
+        cdf += p
+        total += 1.0 - cdf  # P(K > k)
+        p *= mean / (k + 1)
+    return total
+
+
+def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas: int,
+                     slots: int | None = None) -> Latencies | None:
+    """Each draw's time to first token and to its last token on one of *replicas* servers of *slots* slots
+    (None: as many as it takes); None when saturated.
+
+    With few slots a server holds few requests: a prompt that arrives while
+    every slot is taken goes to another server and lengthens none of this
+    one's steps, and with one slot a request is alone on its server.  The
+    walk keeps each slot's busy-until time: the requests found on the server
+    (a Poisson count, capped) leave after an exponential residual of the
+    holding time, the requests admitted after it hold their slot for their
+    own time alone.
+    """
     if rate <= 0.0:
         load = ServerLoad(0.0, 0.0, costs.decode(1.0), 0.0, 0.0, 0.0, 0.0, 0.0)
     else:
@@ -357,36 +390,50 @@ def server_latencies(costs: StepCosts, workload: Workload, rate: float, replicas
         if got is None:
             return None
         load = got
-    n, td, lam = load.generating, load.decode_step, load.rate
-    p_gen = 1.0 - math.exp(-n)
-    rho_v = load.prompt_queue_share
+    cap = None if slots is None or slots - 1 >= MAX_INTERRUPTS else slots - 1  # other requests a server holds
+    n, lam = load.generating, load.rate
+    seen = n if cap is None else _capped_mean(n, cap)  # others generating beside a request
+    td = costs.decode(seen + 1.0)
+    p_gen = 1.0 - math.exp(-n) if cap != 0 else 0.0
+    rho_v = load.prompt_queue_share if cap != 0 else 0.0
     wait_scale = load.mean_prompt_wait / rho_v if rho_v > 0 else 0.0
-    news = workload.new_tokens
-    table = {m: costs.prompt(m, n) for m in set(news)}
-    room = max(1.0, costs.n_batch - n)
+    news, outs = workload.new_tokens, workload.outputs
+    table = {m: costs.prompt(m, seen) for m in set(news)}
+    room = max(1.0, costs.n_batch - seen)
     deltas = [table[m] for m in news]  # each draw's prompt: seconds it adds to a step
     steps = [max(1, math.ceil(m / room)) for m in news]  # and the steps it is read in
-    others = costs.decode(n)  # the step the prompt is read in also carries the other generating slots
+    others = costs.decode(seen)  # the step the prompt is read in also carries the other generating slots
+    alone = [d + (c + o - 2) * td for d, c, o in zip(deltas, steps, outs)]
+    residual = _mean([a * a for a in alone]) / (2.0 * _mean(alone))  # mean residual of a holding time
     rows, arrivals = draws()
     ttft, hold = [], []
-    for u, later, m, delta, c, o in zip(rows, arrivals, news, deltas, steps, workload.outputs):
+    for u, later, m, delta, c, o in zip(rows, arrivals, news, deltas, steps, outs):
         start = u[3] * td if u[2] < p_gen else 0.0  # the step in progress
         if u[4] < rho_v:
             start -= wait_scale * math.log(u[4] / rho_v)  # the prompts queued ahead of it
         t = start + others + delta + (c - 1) * td
         end = t + (o - 1) * td  # its last token, if no prompt came after it
-        if lam > 0:
-            room = costs.n_batch - n - m  # batch tokens left beside it in its first prompt step
+        if lam > 0 and cap != 0:
+            left = costs.n_batch - seen - m  # batch tokens left beside it in its first prompt step
+            busy = None
+            if cap is not None:  # busy-until time of each other slot
+                found = _poisson_quantile(u[5], n, cap)
+                busy = [-residual * math.log1p(-later[k][3]) for k in range(found)] + [0.0] * (cap - found)
             at = 0.0
-            for gap_u, gap_z, pick in later:  # a prompt arriving before its last step lengthens a step of it
+            for gap_u, gap_z, pick, _ in later:  # a prompt arriving before its last step lengthens a step of it
                 at += erlang_gap(gap_u, gap_z, replicas, rate)
                 if at >= end - td:
                     break
                 j = int(pick * SAMPLES)
+                if busy is not None:
+                    free = next((i for i, b in enumerate(busy) if b <= at), None)
+                    if free is None:
+                        continue  # every slot taken: it goes to another server
+                    busy[free] = at + alone[j]
                 end += deltas[j]
-                if at < start and news[j] <= room:  # it arrived in time to ride in the same step
+                if at < start and news[j] <= left:  # it arrived in time to ride in the same step
                     t += deltas[j]
-                    room -= news[j]
+                    left -= news[j]
         ttft.append(t)
         hold.append(end)
     return Latencies(load, ttft, hold)

@@ -2,7 +2,8 @@
 
 :func:`answer` is what the widget shows and ``python -m inferlab capacity
 --json`` prints.  :func:`sensitivity` re-solves the question with one input
-moved by +-20 % at a time and reports the GPUs each needs.
+moved by +-20 % at a time, the slots per server held at the answer's, and
+reports the GPUs each needs.
 """
 
 from __future__ import annotations
@@ -126,10 +127,8 @@ def answer(q: Question) -> dict[str, Any]:
         out.setdefault("floor_ttft_p99_ms", None)
         out.update(_cost(q, None, srv, q.slots or (srv.max_slots or None)), budget=None, curve=[])
         return out
-    slots = q.slots if q.slots is not None else solver.fewest_slots(best.replicas)
-    f = solver.fleet(best.replicas, slots)
-    if not f.meets(q):  # fewer slots than the search used made it miss: keep the slots that met it
-        slots, f = best.slots, best
+    f = best
+    slots = f.slots
     assert f.client is not None and f.server is not None and f.queue is not None
     gpus = f.replicas * q.gpus
     sat = saturation_rate(srv)
@@ -140,7 +139,9 @@ def answer(q: Question) -> dict[str, Any]:
                                  / (2.0 * (queue.slots / mean_hold - q.peak_rate)) * 1000.0) if queue.p_wait > 0 else 0.0)
     out.update(replicas=f.replicas, slots=slots, gpus=gpus, ctx_size=slots * srv.slot_ctx,
                p99_ms=f.client.p99 * 1000.0, p50_ms=f.client.p50 * 1000.0, ttft_p99_ms=f.client.ttft_p99 * 1000.0,
-               mean_ms=f.client.mean * 1000.0, mean_batch=f.server.load.generating,
+               mean_ms=f.client.mean * 1000.0,
+               mean_batch=q.peak_rate / f.replicas * math.fsum(h - t for h, t in zip(f.server.hold, f.server.ttft))
+               / len(f.server.hold),
                prompt_share=f.server.load.prompt_share, slot_wait_share=f.queue.p_wait,
                utilization=q.peak_rate / (f.replicas * sat) if sat > 0 else None,
                mean_utilization=q.mean_rate / (f.replicas * sat) if sat > 0 else None,
@@ -177,18 +178,19 @@ def gpus_needed(q: Question, guess: int = 1) -> int | None:
     return None if best is None else best.replicas * q.gpus
 
 
-def sensitivity(q: Question, replicas: int | None) -> list[dict[str, Any]]:
-    """GPUs needed with each input of :data:`SENSITIVITY` moved by -20 % and +20 % (None: no fleet meets it)."""
+def sensitivity(q: Question, replicas: int | None, slots: int | None = None) -> list[dict[str, Any]]:
+    """GPUs needed with each input of :data:`SENSITIVITY` moved by -20 % and +20 % (None: no fleet meets it),
+    the slots per server held at *slots* (the answer's)."""
     rows = []
     guess = replicas or 1
+    fixed = replace(q, slots=slots) if slots is not None else q
     for name, label in SENSITIVITY:
         base = getattr(q, name)
         if not base:
             continue
         row: dict[str, Any] = {"input": name, "label": label}
         for key, f in (("low", 1.0 - STEP), ("high", 1.0 + STEP)):
-            moved = replace(q, **{name: base * f})
-            row[key] = gpus_needed(moved, guess)
+            row[key] = gpus_needed(replace(fixed, **{name: base * f}), guess)
         rows.append(row)
     return rows
 

@@ -7,12 +7,12 @@ one llama-server and its memory; then, at the peak rate:
 1. the latency floor: one request alone on an idle server (no queueing, no
    other prompt in its steps).  If its p99 is above the target, no number of
    servers helps, and the answer says so;
-2. the fewest servers R whose p99 meets the target(s) with as many slots as
-   fit in memory (:func:`.model.server_latencies` for the server,
-   :mod:`.fleet` for the slot queue); p99 falls as R grows, so an exponential
-   then binary search finds it;
-3. the fewest slots per server (``-np``) at which fewer than 1 % of requests
-   wait for one at that R, unless the slots are given;
+2. the fewest servers R whose p99 meets the target(s) at their best slot count
+   (:func:`.model.server_latencies` for the server, :mod:`.fleet` for the slot
+   queue); p99 falls as R grows, so an exponential then binary search finds it;
+3. for each fleet size, the slots per server (``-np``) with the lowest p99,
+   unless the slots are given: few slots keep other requests' prompts out of
+   a request's steps, many keep requests from waiting for a slot;
 4. what the answer costs: GPUs x price per GPU-hour, over the day's tokens.
 
 Every figure is at the peak rate, the rate the fleet is sized for.
@@ -26,8 +26,8 @@ from functools import lru_cache
 from typing import Any
 
 from inferlab.explainers.capacity.fleet import Client, SlotQueue, client_latencies, slot_queue
-from inferlab.explainers.capacity.model import (Latencies, StepCosts, Workload, lognormal_quantile,
-                                                server_latencies, steady_state)
+from inferlab.explainers.capacity.model import (MAX_INTERRUPTS, Latencies, StepCosts, Workload,
+                                                lognormal_quantile, server_latencies, steady_state)
 from inferlab.inputs import InputError
 
 SECONDS_PER_DAY = 86_400.0
@@ -36,8 +36,8 @@ HOURS_PER_MONTH = 730.0
 MAX_SLOTS = 256
 #: Most servers the solver tries.
 MAX_REPLICAS = 4096
-#: Share of requests that may wait for a slot at the chosen -np.
-SLOT_WAIT_SHARE = 0.01
+#: Slot counts per server the solver tries (then the most that fit).
+SLOT_LADDER = (1, 2, 3, 4, 6, 8, 12, 16, 24)
 #: Quantile of the prompt and output lengths each slot's context must hold.
 CONTEXT_QUANTILE = 0.9999
 #: llama.cpp pads each slot's context to a multiple of this many cells.
@@ -174,17 +174,17 @@ class Solver:
     def __init__(self, q: Question, srv: Server) -> None:
         self.q = q
         self.srv = srv
-        self._server: dict[int, Latencies | None] = {}
+        self._server: dict[tuple[int, int], Latencies | None] = {}
 
-    def server_at(self, replicas: int) -> Latencies | None:
-        got = self._server.get(replicas, False)
+    def server_at(self, replicas: int, slots: int) -> Latencies | None:
+        got = self._server.get((replicas, slots), False)
         if got is False:
-            got = self._server[replicas] = server_latencies(self.srv.costs, self.srv.workload, self.q.peak_rate,
-                                                            replicas)
+            got = self._server[replicas, slots] = server_latencies(self.srv.costs, self.srv.workload,
+                                                                   self.q.peak_rate, replicas, slots)
         return got  # type: ignore[return-value]
 
     def fleet(self, replicas: int, slots: int) -> Fleet:
-        lat = self.server_at(replicas)
+        lat = self.server_at(replicas, slots)
         if lat is None:
             return Fleet(replicas, slots, None, None, None)
         queue = slot_queue(self.q.peak_rate, lat.hold, replicas * slots)
@@ -197,17 +197,43 @@ class Solver:
         lat = server_latencies(self.srv.costs, self.srv.workload, 0.0, 1)
         assert lat is not None
         queue = SlotQueue(1, 0.0, 0.0, math.inf, 0.0)
-        return Fleet(0, self.slots_for_search(), lat, queue, client_latencies(lat, queue, self.q.network_ms / 1000.0))
+        return Fleet(0, 1, lat, queue, client_latencies(lat, queue, self.q.network_ms / 1000.0))
 
-    def slots_for_search(self) -> int:
-        return self.q.slots if self.q.slots is not None else self.srv.max_slots
+    def slot_choices(self) -> list[int]:
+        """Slot counts to try: the given one, or a ladder up to what fits (above the walk's reach only the most)."""
+        if self.q.slots is not None:
+            return [self.q.slots]
+        top = self.srv.max_slots
+        ladder = [s for s in SLOT_LADDER if s < top and s <= MAX_INTERRUPTS]
+        return ladder + [top]
+
+    def best(self, replicas: int) -> Fleet:
+        """The slot count with the lowest p99 at *replicas* servers among those meeting the targets (if any).
+
+        p99 first falls as slots are added (less waiting for a slot), then
+        rises (more prompts in each request's steps): the ladder stops two
+        rungs after the lowest.
+        """
+        best: Fleet | None = None
+        key_best: tuple[bool, float] = (True, math.inf)
+        worse = 0
+        for slots in self.slot_choices():
+            f = self.fleet(replicas, slots)
+            key = (not f.meets(self.q), f.client.p99 if f.client else math.inf)
+            if best is None or key < key_best:
+                best, key_best, worse = f, key, 0
+            else:
+                worse += 1
+                if worse >= 2:
+                    break
+        assert best is not None
+        return best
 
     def smallest(self, guess: int = 1) -> Fleet | None:
-        """The fewest servers meeting the target(s) (searching from *guess*), or None within :data:`MAX_REPLICAS`."""
-        s = self.slots_for_search()
-
+        """The fewest servers meeting the target(s) at their best slot count (searching from *guess*), or None
+        within :data:`MAX_REPLICAS`."""
         def ok(r: int) -> bool:
-            return self.fleet(r, s).meets(self.q)
+            return self.best(r).meets(self.q)
 
         guess = min(max(1, guess), MAX_REPLICAS)
         if ok(guess):
@@ -215,7 +241,7 @@ class Solver:
             while lo >= 1 and ok(lo):
                 hi, lo = lo, lo // 2
             if lo < 1:
-                return self.fleet(hi, s)
+                return self.best(hi)
         else:
             lo, hi = guess, guess * 2
             while not ok(min(hi, MAX_REPLICAS)):
@@ -229,23 +255,7 @@ class Solver:
                 hi = mid
             else:
                 lo = mid
-        return self.fleet(hi, s)
-
-    def fewest_slots(self, replicas: int) -> int:
-        """The fewest slots per server at which under 1 % of requests wait for one (at most those that fit)."""
-        lat = self.server_at(replicas)
-        top = self.srv.max_slots
-        if lat is None:
-            return top
-        lo, hi = 0, top
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            queue = slot_queue(self.q.peak_rate, lat.hold, replicas * mid)
-            if queue is not None and queue.p_wait <= SLOT_WAIT_SHARE:
-                hi = mid
-            else:
-                lo = mid
-        return hi
+        return self.best(hi)
 
 
 def first_guess(q: Question, srv: Server) -> int:
@@ -257,5 +267,5 @@ def first_guess(q: Question, srv: Server) -> int:
 
 
 __all__ = ["CONTEXT_QUANTILE", "Fleet", "HOURS_PER_MONTH", "MAX_REPLICAS", "MAX_SLOTS", "Question",
-           "SECONDS_PER_DAY", "SLOT_WAIT_SHARE", "Server", "Solver", "first_guess", "max_slots", "server",
+           "SECONDS_PER_DAY", "SLOT_LADDER", "Server", "Solver", "first_guess", "max_slots", "server",
            "slot_context"]

@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from inferlab.explainers.capacity.report import SENSITIVITY, STEP, answer, sensitivity
-from inferlab.explainers.capacity.solve import SLOT_WAIT_SHARE, Question
+from inferlab.explainers.capacity.solve import Question
 from inferlab.formulas import Formula
 from inferlab.inputs import Param, Params
 from inferlab.ui import svg
@@ -79,7 +79,7 @@ PARAMS = Params([
           help="llama-server's n_batch: decode tokens first, then prompt tokens up to this",
           source="llama.cpp common/common.h: n_batch = 2048"),
     Param("slots", "int", None, "Slots per server (-np)", "slots", low=1, high=256, optional=True,
-          none_means=f"the fewest at which under {SLOT_WAIT_SHARE:.0%} of requests wait for one"),
+          none_means="the count with the lowest p99 at the answer"),
     Param("p99_ms", "float", 100.0, "p99 target, end to end", "ms", low=0, high=1e6, low_open=True, step=5,
           help="99 % of requests get their last token within this, network included",
           source="the case study: 100 ms p99"),
@@ -92,7 +92,8 @@ PARAMS = Params([
           step=0.01, optional=True, none_means="the cited rate for the GPU where one is known (L40S, H100 SXM, "
                                                 "H200), otherwise no cost"),
     Param("sensitivity", "bool", True, "Sensitivity",
-          help=f"re-solve with traffic, prompt, output, target and network each moved by ±{STEP:.0%}"),
+          help=f"re-solve with traffic, prompt, output, target and network each moved by ±{STEP:.0%} (slots per "
+               "server held at the answer's)"),
 ])
 
 
@@ -110,7 +111,8 @@ def _report(items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
     q = question(v)
     out = answer(q)
     out["gpus_per_server"] = q.gpus
-    out["sensitivity"] = sensitivity(q, out["replicas"]) if v["sensitivity"] and out["feasible"] else []
+    out["sensitivity"] = (sensitivity(q, out["replicas"], out["slots"]) if v["sensitivity"] and out["feasible"]
+                          else [])
     return out
 
 
@@ -153,7 +155,8 @@ class CapacityWidget(Widget):
         Chart("curve", "p99 latency at the peak rate against the number of llama-server instances, with the target: "
                        "the answer is the first fleet under the line."),
         Chart("budget", "Where the mean request's time goes at peak, against the target (the p99 adds the tail)."),
-        Chart("sensitivity", f"GPUs needed with each input moved down and up by {STEP:.0%}, widest swing first."),
+        Chart("sensitivity", f"GPUs needed with each input moved down and up by {STEP:.0%} (slots per server as in the "
+                             "answer), widest swing first."),
     )
     presets = (
         Preset("7B code model: 2 s end to end, 300 ms to the first token",
