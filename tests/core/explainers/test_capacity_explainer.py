@@ -1,4 +1,4 @@
-"""The capacity solver: its arithmetic, its approximations against exact queues and the simulator, its verdicts."""
+"""The capacity explainer (tests/core/pipeline/test_capacity.py is the pipeline's stage capacities): its arithmetic, its approximations against exact queues and the simulator, its verdicts."""
 
 from __future__ import annotations
 
