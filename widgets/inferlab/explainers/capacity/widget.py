@@ -52,8 +52,8 @@ def _hardware_labels() -> dict[str, str]:
 _ASSUMED = "assumed for the code-completion case study (see the post)"
 
 PARAMS = Params([
-    Param("tokens_per_day", "float", 1e9, "Tokens per day", "prompt + output tokens", low=0, high=1e14,
-          low_open=True, suffixes=True, source="the case study: a billion tokens a day"),
+    Param("tokens_per_day", "float", 1e9, "Tokens per day", "tokens", low=0, high=1e14,
+          low_open=True, suffixes=True, help="Prompt and output tokens together, over the whole fleet.", source="the case study: a billion tokens a day"),
     Param("peak_factor", "float", 3.0, "Peak factor", "× the daily mean rate", low=1, high=50, step=0.1,
           help="The fleet is sized for the busiest hour: its rate over the day's mean.",
           source="assumed: the framework post's two to four times the mean, midway"),
