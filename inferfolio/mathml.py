@@ -15,7 +15,9 @@ too; any problem raises :class:`MathError` naming the file and line (under
 MkDocs; the line in the Markdown text otherwise), the formula and what is
 wrong, which fails the build.  Output is wrapped in an element with
 Material's ``arithmatex`` class, which makes wide display formulas scroll
-sideways on narrow screens instead of widening the page.
+sideways on narrow screens instead of widening the page; a display formula
+takes keyboard focus (``tabindex="0"``) so a reader without a pointer can
+scroll it too.
 
 Enable with ``markdown_extensions: [inferfolio.mathml]`` in mkdocs.yml.
 """
@@ -171,7 +173,7 @@ class _DisplayMath(BlockProcessor):
             mathml = to_mathml(tex, display=True)
         except MathError as exc:
             raise _fail(self.md, tex, exc) from None
-        placeholder = self.md.htmlStash.store(f'<div class="arithmatex">{mathml}</div>')
+        placeholder = self.md.htmlStash.store(f'<div class="arithmatex" tabindex="0">{mathml}</div>')
         paragraph = ET.SubElement(parent, "p")
         paragraph.text = placeholder
         return True

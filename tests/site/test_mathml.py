@@ -35,7 +35,7 @@ def test_inline_math_becomes_inline_mathml() -> None:
 
 def test_display_math_becomes_a_block_with_a_fraction() -> None:
     html = convert("Before.\n\n$$\nW_q = \\frac{C(c, a)}{c\\mu - \\lambda}\n$$\n\nAfter.")
-    assert '<div class="arithmatex"><math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in html
+    assert '<div class="arithmatex" tabindex="0"><math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in html
     [math] = math_elements(html)
     [fraction] = list(math.iter(f"{MATHML}mfrac"))
     assert len(fraction) == 2

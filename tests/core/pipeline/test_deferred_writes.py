@@ -50,7 +50,8 @@ def run(cfg):
         "database": (sim.database.writes, sorted(sim.database._free_at)),
         "latency": (sim.latency.counts, sim.latency.count, sim.latency.total),
         "queue": (sim.queue.depth.value, sim.queue.in_flight.value, sim.queue.dead_letters),
-        "servers": [(s.busy, s.n, s.v, s.prefill_free_at, len(s.joins), len(s.heap)) for s in sim.inference.servers],
+        "servers": [(s.busy, s.n_dec, s.v, s.depth_base, len(s.prefilling), len(s.waiting), s.end_time if s.busy else 0)
+                    for s in sim.inference.servers],
         "events": sim.engine.events,
     }
     return sim.summary(), list(sim.history), state

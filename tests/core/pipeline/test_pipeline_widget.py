@@ -104,3 +104,27 @@ def test_static_html_follows_the_contract() -> None:
         assert f'data-metric="{metric}"' in html
     for word in ("Workers", "Cache", "Load spike", "Model", "Quantization"):
         assert word in html
+
+
+def test_box_rates_are_averaged_over_the_metrics_window() -> None:
+    """Issue 11, item 10: the Database box showed one 0.1 s interval's writes (0 or 30/s, flickering)."""
+    session = _session(arrival_rate=_rate(0.4, 32))
+    shown = []
+    for _ in range(30):
+        frame = session.advance(0.1)
+        shown.append(float(frame["binds"]["node-database-text"]["text"].split(" writes/s")[0].replace(",", "")))
+    assert min(shown) > 0 and max(shown) < 1.5 * min(shown)
+    done = frame["metrics"]["throughput_requests"]["value"]
+    assert shown[-1] == pytest.approx(done, rel=0.1)  # one write per answer, over the same window
+
+
+def test_the_token_gap_shows_the_prefill_stall() -> None:
+    """A long prompt read in the same batch stalls every answer being generated: the p99 gap shows it."""
+    frame = _run(_session(arrival_rate=_rate(0.5, 32)), 5)
+    gap = frame["metrics"]["itl_p99"]["value"]
+    text = frame["status"]["text"]
+    assert text.startswith("Steady state") and "Prefill stall: a batch with" in text, text
+    stall_ms = float(text.split("generating slots for ")[1].split(" ms")[0].replace(",", ""))
+    mean_ms = float(text.split("mean token gap ")[1].split(" ms")[0].replace(",", ""))
+    assert mean_ms < gap < stall_ms  # the p99 gap sits between the typical step and the longest stall
+    assert "token gap" in frame["charts"]["timeline"]

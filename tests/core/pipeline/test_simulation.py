@@ -90,7 +90,7 @@ def test_advance_rejects_bad_dt():
 
 
 def test_spike_raises_queue_and_p99_then_drains():
-    cfg = {"arrival_rate": 20.0, "workers": 48, "replicas": 4, "slots": 16}
+    cfg = {"arrival_rate": 12.0, "workers": 48, "replicas": 4, "slots": 16}  # about half the capacity
     sim = Simulation(cfg, seed=2)
     sim.run(60)
     before = sim.summary()
@@ -309,3 +309,56 @@ def test_no_message_is_lost(cfg):
     sim.set_controls(arrival_rate=0.0)
     s = sim.run(600)  # long enough for every timeout to expire and every retry to finish
     assert s["in_flight_end"] == 0
+
+
+@pytest.mark.parametrize("cfg", [
+    SMALL | {"arrival_rate": 6.0},                                          # steady state
+    {"arrival_rate": 40.0, "workers": 16},                                  # saturated
+    {"arrival_rate": 3.0, "prompt_tokens_mean": 3000.0, "replicas": 2},      # long prompts: a prefill stall
+])
+def test_the_summary_status_quotes_the_summary(cfg):
+    """Issue 11, item 10: the status line and the figures under it agree: same p99, same capacity."""
+    s = Simulation(cfg, seed=4).run(120)
+    status = s["status"]
+    assert f"capacity {_rate(s['capacity_rps'])} req/s" in status, status
+    if status.startswith("Steady state"):
+        assert f"p99 {s['p99_latency_ms']:,.0f} ms" in status, status
+        assert s["arrival_rate_rps"] <= s["capacity_rps"]
+    if status.startswith("Saturated"):
+        assert s["arrival_rate_rps"] > s["capacity_rps"]
+    if "Prefill stall" in status:
+        assert f"held {s['longest_stall_slots']:,} generating slots for {s['longest_stall_ms']:,.0f} ms" in status
+        assert s["p99_itl_ms"] > 2 * s["p50_itl_ms"]
+
+
+def test_every_interval_status_quotes_its_window():
+    """The interval status's p99 is over the same intervals as its rates, never one interval's alone."""
+    sim = Simulation(SMALL | {"arrival_rate": 6.0}, seed=5)
+    rows = [sim.advance(0.1) for _ in range(400)]
+    assert all("Steady state" not in r["status"] or "p99" in r["status"] for r in rows[30:])
+    assert not any("% of capacity" in r["status"] and r["status"].startswith("Steady state")
+                   and int(r["status"].split("% of capacity")[0].rsplit(" ", 1)[-1]) > 100 for r in rows)
+
+
+def _rate(x):
+    from inferlab.pipeline.status import _rate as rate
+
+    return rate(x)
+
+
+def test_the_cli_shows_the_token_gaps_and_refuses_what_cannot_load(capsys):
+    from inferlab.cli import main
+
+    assert main(["simulate", "--json", "--duration", "60", "--arrival-rate", "5", "--seed", "2"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["p50_itl_ms"] < s["p99_itl_ms"] <= s["max_itl_ms"] and s["longest_stall_ms"] >= s["p99_itl_ms"]
+    assert main(["simulate", "--duration", "30", "--arrival-rate", "5", "--ctx-size", "8k", "--slots", "8"]) == 0
+    text = capsys.readouterr().out
+    assert "p99 token gap" in text and "longest prefill stall" in text and "context per slot" in text
+    assert "1,024 tokens" in text  # -c 8k over 8 slots
+    assert main(["simulate", "--model", "llama-3-70b", "--quant", "Q4_K_M", "--hardware", "rtx-4090"]) == 2
+    err = capsys.readouterr().err
+    assert "model: 'llama-3-70b' with quant Q4_K_M does not load on 1 x" in err and "VRAM short by" in err
+    assert main(["simulate", "--model", "llama-3-70b", "--quant", "Q4_K_M", "--hardware", "rtx-4090", "--gpus", "2",
+                 "--slots", "4", "--duration", "5"]) == 0
+    assert "memory per server" in capsys.readouterr().out

@@ -13,9 +13,13 @@ HAVE_CALCULATOR = importlib.util.find_spec("inferlab.llamacpp.calculator") is no
 
 
 def test_plain_rates():
-    s = resolve_speeds(make_config({"prefill_tps": 1234.0, "decode_tps": 56.0}))
+    s = resolve_speeds(make_config({"prefill_tps": 1234.0, "decode_tps": 56.0, "batch_overhead": 0.5}))
     assert (s.prefill_tps, s.decode_tps, s.source) == (1234.0, 56.0, "plain")
-    assert s.per_slot[1] == 56.0
+    assert s.timer.decode(1, 0)[0] == 1 / 56.0
+    assert s.timer.decode(3, 999)[0] == pytest.approx(2 / 56.0)  # (1 + 0.5 x 2) / 56: depth does not matter
+    assert s.n_ctx is None and s.n_ctx_slot is None  # no model, no context limit unless one is given
+    limited = resolve_speeds(make_config({"ctx_size": 4000, "slots": 4}))
+    assert limited.n_ctx_slot == 1024  # 4000 / 4 = 1000, padded up to 256 as llama.cpp does
 
 
 CALC = {"model": "llama-3-8b", "hardware": "rtx-4090", "replicas": 4, "slots": 16, "arrival_rate": 10.0}
@@ -55,9 +59,38 @@ def test_calculator_errors_pass_through_and_leave_state():
 
 
 @pytest.mark.skipif(not HAVE_CALCULATOR, reason="needs inferlab.llamacpp.calculator")
-def test_many_slots_use_a_sampled_curve():
-    cfg = make_config({**CALC, "quant": "Q4_K_M", "slots": 200})
-    s = resolve_speeds(cfg)
-    aggregate = [n * s.per_slot[n] for n in range(1, 201)]
-    assert all(b >= a - 1e-9 for a, b in zip(aggregate, aggregate[1:]))
-    assert s.per_slot[1] == pytest.approx(s.decode_tps)
+def test_calculator_context_is_the_largest_that_fits():
+    """Unset -c: slots x the trained context if it fits, else the largest multiple of slots x 256 that does."""
+    from inferlab.llamacpp.calculator import memory_report
+
+    full = resolve_speeds(make_config({**CALC, "quant": "Q4_K_M", "slots": 16}))
+    assert full.n_ctx == 16 * 8192 and full.n_ctx_slot == 8192
+    tight = resolve_speeds(make_config({**CALC, "quant": "Q8_0", "slots": 64}))
+    assert tight.n_ctx < 64 * 8192 and tight.n_ctx % (64 * 256) == 0
+
+    def fits(n):
+        return memory_report(model="llama-3-8b", quant="Q8_0", hardware="rtx-4090", gpu_layers=999, ctx=n,
+                             parallel=64)["fits"]
+
+    assert fits(tight.n_ctx) and not fits(tight.n_ctx + 64 * 256)
+    assert tight.n_ctx_slot == tight.n_ctx // 64
+
+
+@pytest.mark.skipif(not HAVE_CALCULATOR, reason="needs inferlab.llamacpp.calculator")
+@pytest.mark.parametrize(("cfg", "field", "words"), [
+    ({"model": "llama-3-70b", "quant": "Q4_K_M"}, "model", "VRAM short by"),
+    ({"quant": "Q4_K_M", "ctx_size": 200_000}, "ctx_size", "at most slots x Llama 3 8B's trained context"),
+    ({"quant": "Q8_0", "slots": 64, "ctx_size": 64 * 8192}, "ctx_size", "the largest that fits"),
+    ({"quant": "Q4_K_M", "gpus": 2, "hardware": "m3-max"}, "gpus", "one integrated GPU"),
+])
+def test_configurations_that_cannot_load_are_refused(cfg, field, words):
+    with pytest.raises(ValueError) as err:
+        Simulation({**CALC, **cfg})
+    assert err.value.field == field and words in str(err.value), str(err.value)
+
+
+@pytest.mark.skipif(not HAVE_CALCULATOR, reason="needs inferlab.llamacpp.calculator")
+def test_more_gpus_per_server_load_a_bigger_model():
+    sim = Simulation({**CALC, "model": "llama-3-70b", "quant": "Q4_K_M", "gpus": 2, "slots": 4}, seed=1)
+    assert "2 x" in sim.speeds.memory and "fits" in sim.speeds.memory
+    assert sim.run(5)["speed_source"] == "calculator: llama-3-70b Q4_K_M rtx-4090"

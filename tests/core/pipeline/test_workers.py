@@ -7,9 +7,11 @@ import pytest
 from inferlab.pipeline.cache import ResponseCache
 from inferlab.pipeline.database import Database
 from inferlab.pipeline.engine import Engine
-from inferlab.pipeline.inference import Inference, per_slot_speeds
+from inferlab.llamacpp.batching import StepTimer
+from inferlab.pipeline.inference import Inference
 from inferlab.pipeline.metrics import Tally
 from inferlab.pipeline.pubsub import DONE, Message, MessageQueue
+from inferlab.pipeline.speeds import PlainSteps, Speeds
 from inferlab.pipeline.workers import Orchestrator
 
 
@@ -18,7 +20,8 @@ def make(workers=2, failure_prob=0.0, cache=True, cache_latency_s=0.001, db_late
     tally = Tally()
     q = MessageQueue(eng, tally, visibility_timeout_s=vt, max_receives=5, max_depth=None)
     c = ResponseCache(100, None)
-    inf = Inference(eng, tally, replicas=1, slots=8, prefill_tps=1000.0, speeds=per_slot_speeds(10.0, 0.0))
+    plain = Speeds(StepTimer(PlainSteps(1000.0, 10.0, 0.0)), 1000.0, 10.0, None, None, False, 2048, "plain")
+    inf = Inference(eng, tally, replicas=1, slots=8, speeds=plain)
     db = Database(4, db_latency_s)
     orch = Orchestrator(eng, tally, q, c, inf, db, random.Random(1), workers=workers,
                         failure_prob=failure_prob, cache_enabled=cache, cache_latency_s=cache_latency_s)
@@ -35,8 +38,8 @@ def test_miss_runs_inference_then_hit_skips_it():
     eng, tally, q, c, orch, lat = make()
     orch.offer(m(1, key=7), 0.0)
     eng.run(10.0, 1000)
-    # lookup 1 ms, prefill 0.1 s, decode 1 s, write 4 ms
-    assert lat == pytest.approx([1000.0 * (0.001 + 0.1 + 1.0 + 0.004)])
+    # lookup 1 ms, the prompt's batch 0.1 s (first token), nine decode steps 0.9 s, write 4 ms
+    assert lat == pytest.approx([1000.0 * (0.001 + 0.1 + 0.9 + 0.004)])
     orch.offer(Message(2, 10.0, 7, 100, 10, 0.0), 10.0)
     eng.run(20.0, 1000)
     assert lat[1] == pytest.approx(1000.0 * (0.001 + 0.004))  # lookup + write, no inference
@@ -89,7 +92,7 @@ def test_redelivery_behind_busy_workers_is_pulled_when_a_write_ends(defer, monke
 
     q._check = watch(q._check)
     orch._finish_event = watch(orch._finish_event)
-    orch.inference._decode_timer = watch(orch.inference._decode_timer)
+    orch.inference._run_end = watch(orch.inference._run_end)
     c.put(1, 0.0)
     first = Message(1, 0.0, 2, 1, 1, 0.0)
     orch.offer(first, 0.0)  # the worker crashes: invisible until t = 1
@@ -101,9 +104,9 @@ def test_redelivery_behind_busy_workers_is_pulled_when_a_write_ends(defer, monke
     eng.run(1.2, 1000)
     assert q.depth.value == 1 and tally.redeliveries == 1  # no idle worker at t = 1
     eng.run(10.0, 1000)
-    # Pulled at 1.301; lookup 1 ms, prefill 1 ms, decode 0.1 s, write 0.8 s.
+    # Pulled at 1.301; lookup 1 ms, the prompt's batch 1 ms gives its one token, write 0.8 s.
     assert first.state == DONE and tally.completed == 3
-    assert sorted(lat) == pytest.approx([801.0, 801.0, 1000.0 * (1.301 + 0.001 + 0.001 + 0.1 + 0.8)])
+    assert sorted(lat) == pytest.approx([801.0, 801.0, 1000.0 * (1.301 + 0.001 + 0.001 + 0.8)])
     assert seen == sorted(seen)
 
 

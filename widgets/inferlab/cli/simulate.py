@@ -25,6 +25,8 @@ _FIELD_OPTIONS = {
     "cache_size": "cache_size",
     "slots": "slots",
     "replicas": "replicas",
+    "gpus": "gpus",
+    "batch_tokens": "batch_tokens",
     "model": "model",
     "quant": "quant",
     "hardware": "hardware",
@@ -54,6 +56,9 @@ SUMMARY_LINES = (
     ("p50 latency", "p50_latency_ms", "{:,.1f} ms"),
     ("p95 latency", "p95_latency_ms", "{:,.1f} ms"),
     ("p99 latency", "p99_latency_ms", "{:,.1f} ms"),
+    ("mean token gap", "mean_itl_ms", "{:,.1f} ms"),
+    ("p99 token gap", "p99_itl_ms", "{:,.1f} ms"),
+    ("longest prefill stall", "longest_stall_ms", "{:,.0f} ms"),
     ("mean queue depth", "mean_queue_depth", "{:,.3f} msgs"),
     ("cache hit rate", "cache_hit_rate", "{:.1%}"),
     ("worker utilization", "worker_utilization", "{:.1%}"),
@@ -61,9 +66,13 @@ SUMMARY_LINES = (
     ("redeliveries", "redeliveries", "{:,}"),
     ("dead-lettered", "dead_lettered", "{:,}"),
     ("rejected", "rejected", "{:,}"),
+    ("refused or failed by llama-server", "llm_errors", "{:,}"),
+    ("answers cut by the slot context", "truncated_answers", "{:,}"),
     ("capacity", "capacity_rps", "{:,.1f} req/s"),
     ("bottleneck", "bottleneck", "{}"),
     ("inference speeds", "speed_source", "{}"),
+    ("context per slot", "ctx_per_slot", "{:,} tokens"),
+    ("memory per server", "memory", "{}"),
     ("events", "events", "{:,}"),
     ("truncated", "truncated", "{}"),
 )
@@ -114,6 +123,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--cache-size", type=int, metavar="ENTRIES")
     p.add_argument("--slots", type=int, metavar="NP", help="llama.cpp parallel slots per server (-np)")
     p.add_argument("--replicas", type=int, metavar="N", help="llama.cpp servers")
+    p.add_argument("--gpus", type=int, metavar="N", help="GPUs per llama.cpp server (with --model; layer split)")
+    p.add_argument("--ctx-size", "-c", metavar="TOKENS",
+                   help="KV cells per server (-c), split over the slots unless --kv-unified (default: the largest "
+                        "that fits, up to slots x the model's trained context)")
+    p.add_argument("--kv-unified", action="store_true", help="one KV pool shared by every slot (--kv-unified)")
+    p.add_argument("--batch-tokens", "-b", type=int, metavar="N", help="llama-server -b: tokens per batch (2048)")
     p.add_argument("--spike", type=str, metavar="at=S,for=S,x=M", help="a load spike")
     p.add_argument("--model", help="model name known to the quantization calculator")
     p.add_argument("--quant", help="quant type, e.g. Q4_K_M")
@@ -146,6 +161,10 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         values["cache_enabled"] = args.cache
     if args.ideal:
         values["ideal"] = True
+    if args.kv_unified:
+        values["kv_unified"] = True
+    if args.ctx_size is not None:  # 8192, 8k, 1M: read by the ctx_size Param, which names a bad value
+        values["ctx_size"] = PARAMS["ctx_size"].parse(args.ctx_size)
     if args.spike:
         values.update(parse_spike(args.spike))
     return values

@@ -1,16 +1,41 @@
-"""Back-of-envelope capacity of each stage in requests/s, for the status line.
+"""Back-of-envelope capacity of each stage in requests/s, for the status line and the summary.
 
-These are the textbook ceilings (servers / mean service time), not simulated
-results: the simulation shows what actually happens, the estimate explains it
+These are ceilings from the configuration, not simulated results: the
+simulation shows what actually happens, the estimate explains it
 ("capacity 95 req/s, bottleneck: inference").  ``None`` means unbounded.
+
+The llama.cpp servers' ceiling is the unified-batch arithmetic of the same
+step model the simulation runs
+(:func:`inferlab.llamacpp.server.saturated_throughput`), for as many busy
+slots per server as the workers can fill, at the mean prompt and output
+lengths of the capped distributions the simulation draws
+(:meth:`~inferlab.pipeline.random_streams.TokenCount.expected`).
 """
 
 from __future__ import annotations
 
 import math
 
+from inferlab.llamacpp.batching import saturated_throughput
 from inferlab.pipeline.config import Config
+from inferlab.pipeline.random_streams import expected_count
 from inferlab.pipeline.speeds import Speeds
+
+
+def mean_lengths(cfg: Config) -> tuple[float, float]:
+    """(prompt, output) tokens per request on average, as drawn: log-normal, rounded, capped at max_tokens."""
+    return (expected_count(cfg.prompt_tokens_mean, cfg.prompt_tokens_cv, cfg.max_tokens),
+            expected_count(cfg.output_tokens_mean, cfg.output_tokens_cv, cfg.max_tokens))
+
+
+def server_capacity(cfg: Config, speeds: Speeds) -> tuple[float, int]:
+    """(requests/s one llama.cpp server completes with its busy slots, those slots).
+
+    Slots busy: as many as the worker pool can keep filled, at most ``-np``.
+    """
+    n = max(1, min(cfg.slots, math.ceil(cfg.workers / cfg.replicas)))
+    prompt, output = mean_lengths(cfg)
+    return saturated_throughput(speeds.timer, n, prompt, output, speeds.n_batch), n
 
 
 def stage_capacities(cfg: Config, speeds: Speeds, hit_rate: float | None) -> dict[str, float | None]:
@@ -24,12 +49,8 @@ def stage_capacities(cfg: Config, speeds: Speeds, hit_rate: float | None) -> dic
         t_inf = cfg.service_ms / 1000.0
         server_rps = math.inf if ideal else cfg.replicas * cfg.slots / t_inf
     else:
-        # Slots per server that the worker pool can keep busy.
-        n = max(1, min(cfg.slots, math.ceil(cfg.workers / cfg.replicas)))
-        per_slot = speeds.per_slot[n]
-        t_inf = cfg.prompt_tokens_mean / speeds.prefill_tps + cfg.output_tokens_mean / per_slot
-        # Prefill is a serial line per server, decode is shared by n slots; they overlap.
-        per_server = min(speeds.prefill_tps / cfg.prompt_tokens_mean, n * per_slot / cfg.output_tokens_mean)
+        per_server, busy = server_capacity(cfg, speeds)
+        t_inf = busy / per_server  # Little's law: how long a request holds its slot at that load
         server_rps = cfg.replicas * per_server
     caps["inference"] = server_rps / miss if miss > 0 else math.inf
     if ideal:

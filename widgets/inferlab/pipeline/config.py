@@ -30,7 +30,7 @@ from inferlab.inputs import InputError, Param, Params
 
 PATTERNS = ("constant", "diurnal", "bursty")
 SERVICE_DISTS = ("exp", "det")
-#: Largest slot count per server: the per-slot speed table (``inference.per_slot_speeds``) has this many rows.
+#: Largest slot count per server (``-np``).
 MAX_SLOTS = 1024
 
 _ASSUMED = "assumed: a round figure for a small deployment"
@@ -165,15 +165,17 @@ class Config:
         help="Device each llama.cpp server runs on (every layer on the GPU when there is one).",
         source="none: the plain rates"))
     prefill_tps: float = _in(Param(
-        "prefill_tps", "float", 4000.0, "Prefill speed", "tokens/s", low=0, low_open=True, high=1e9,
-        help="Prompt tokens one server processes per second (without a model).", source=_ASSUMED))
+        "prefill_tps", "float", 10000.0, "Prefill speed", "tokens/s", low=0, low_open=True, high=1e9,
+        help="Prompt tokens one server reads per second, on top of the decode step they share (without a model).",
+        source="a round figure, the order of an 8B model at 4 bits on one 24 GB GPU (the calculator's pp512 for "
+               "llama-3-8b Q4_K_M on an RTX 4090 is about 12,000)"))
     decode_tps: float = _in(Param(
         "decode_tps", "float", 100.0, "Decode speed", "tokens/s", low=0, low_open=True, high=1e9,
         help="Output tokens per second of one slot decoding alone (without a model).", source=_ASSUMED))
     batch_overhead: float = _in(Param(
         "batch_overhead", "float", 0.1, "Batch overhead", "× step time per extra slot", low=0, high=10,
         help="Each additional decoding slot lengthens a decode step by this fraction (without a model).",
-        source="fitted to the sample table of llama.cpp examples/batched-bench/README.md (see inference.py)"))
+        source="fitted to the sample table of llama.cpp examples/batched-bench/README.md (see speeds.py)"))
     slots: int = _in(Param(
         "slots", "int", 16, "Slots per server (-np)", "slots", low=1, high=MAX_SLOTS, step=1, ui_low=1,
         ui_high=256, help="Parallel slots of each llama-server (-np); requests beyond them wait.",
@@ -181,6 +183,28 @@ class Config:
     replicas: int = _in(Param(
         "replicas", "int", 4, "llama.cpp servers", "servers", low=1, high=1024, step=1, ui_low=1, ui_high=64,
         help="llama-server instances behind the workers (round robin).", source=_ASSUMED))
+    gpus: int = _in(Param(
+        "gpus", "int", 1, "GPUs per server", "GPUs", low=1, high=8,
+        help="GPUs each llama-server splits its layers over (with a model named); replicas x gpus GPUs in all.",
+        source="one GPU per server"))
+    ctx_size: int | None = _in(Param(
+        "ctx_size", "int", None, "Context per server (-c)", "tokens, all slots", low=256, high=10**8,
+        optional=True, suffixes="binary", flag="--ctx-size", aliases=("-c",),
+        none_means="the largest -c that fits beside the weights, up to slots x the model's trained context "
+                   "(no limit without a model)",
+        help="KV cells of each llama-server, split evenly over the slots unless kv_unified; a prompt longer than "
+             "its slot's share is refused, an answer stops when the share is full.",
+        source="llama.cpp src/llama-context.cpp (n_ctx_seq = n_ctx / n_seq_max unless kv_unified); an unset "
+               "context is lowered to fit, as llama.cpp's --fit does"))
+    kv_unified: bool = _in(Param(
+        "kv_unified", "bool", False, "Unified KV cache (--kv-unified)",
+        help="Every slot may use the whole -c, from one shared pool; when the pool is full llama-server fails "
+             "every running request.",
+        source="off: llama.cpp's default with -np given"))
+    batch_tokens: int = _in(Param(
+        "batch_tokens", "int", 2048, "Batch tokens (-b)", "tokens per step", low=1, high=65536,
+        help="llama-server's n_batch: each step holds one token of every generating slot, then prompt tokens "
+             "up to this many.", source="llama.cpp common/common.h: n_batch = 2048"))
     prompt_tokens_mean: float = _in(Param(
         "prompt_tokens_mean", "float", 400.0, "Mean prompt length", "tokens", low=1, high=1e7,
         help="Prompt lengths are log-normal with this mean.", source=_ASSUMED))
@@ -287,6 +311,9 @@ def _check_combination(cfg: Config) -> None:
         given = " and ".join(k for k, v in named.items() if v is not None)
         raise InputError(missing, None, ", ".join(PARAMS[missing].choice_list()),
                          reason=f"is not allowed with {given} named (the llama.cpp calculator needs all three)")
+    if cfg.batch_tokens < cfg.slots:
+        raise InputError("slots", cfg.slots, f"at most batch_tokens = {cfg.batch_tokens} (every generating slot "
+                         "puts one token in each batch, and a prompt needs room beside them)")
     if cfg.ideal and cfg.service_dist is None:
         raise InputError("ideal", True, "off, or a service_dist (exp or det) with it",
                          reason="is not allowed without service_dist")

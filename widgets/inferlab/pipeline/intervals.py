@@ -15,7 +15,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from inferlab.pipeline import capacity as capacity_mod
-from inferlab.pipeline.metrics import Level, percentile, ratio
+from inferlab.pipeline.metrics import HistogramSnapshot, LatencyHistogram, Level, percentile, ratio
 from inferlab.pipeline.status import describe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,7 +34,7 @@ class IntervalMeter:
     """Turns the state of *sim* between two instants into one interval's metrics."""
 
     __slots__ = ("sim", "latencies", "status_window", "_prev_tally", "_marks", "_prev_db_writes", "_recent",
-                 "_levels", "_caps_key", "_caps")
+                 "_levels", "_caps_key", "_caps", "_itl_mark", "_latency", "_latency_marks")
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
@@ -51,6 +51,12 @@ class IntervalMeter:
         self._recent = RecentLookups(RECENT_LOOKUPS, sim.config.history_limit)
         self._caps_key: tuple[Any, ...] | None = None
         self._caps: tuple[dict[str, float | None], str | None, float | None] = ({}, None, None)
+        self._itl_mark = sim.inference.itl_histogram().snapshot()
+        #: Every answer's latency since the start (never reset), and its snapshot after each interval, newest
+        #: last: the status line's p99 covers the same intervals as the rest of its window.
+        self._latency = LatencyHistogram()
+        self._latency_marks: deque[HistogramSnapshot] = deque([self._latency.snapshot()],
+                                                              maxlen=STATUS_WINDOW_INTERVALS + 1)
 
     def drop_pending(self) -> None:
         """Forget the answers of the interval so far (the summary window restarts; see ``RunMeter.reset``)."""
@@ -68,6 +74,7 @@ class IntervalMeter:
         lat = self.latencies
         lat.sort()
         sim.run_meter.latency.add_many(lat)
+        self._latency.add_many(lat)
         n_lat = len(lat)
         depth = sim.queue.depth.value
         interval: dict[str, Any] = {
@@ -82,6 +89,7 @@ class IntervalMeter:
             "p95_latency_ms": percentile(lat, 0.95),
             "p99_latency_ms": percentile(lat, 0.99),
             "mean_wait_ms": d["wait_s"] * 1000.0 / d["received"] if d["received"] else None,
+            **self._token_gaps(),
             "events": events,
             "truncated": truncated,
         }
@@ -94,10 +102,22 @@ class IntervalMeter:
         interval["bottleneck"] = name
         self.status_window = self._status_window(interval, d, span)
         interval["status"] = describe(self.status_window)
+        sim.run_meter.note_stall(interval)
         interval["stages"] = self.stages(d, caps)
         self._prev_db_writes = sim.database.writes
         self._recent.push(hits, misses)
         return interval
+
+    def _token_gaps(self) -> dict[str, Any]:
+        """Gaps between tokens in the interval, and the longest step that read a prompt beside generating slots."""
+        inf = self.sim.inference
+        itl = inf.itl_histogram()
+        gaps = itl.since(self._itl_mark)
+        self._itl_mark = itl.snapshot()
+        stall_s, stall_tokens, stall_slots = inf.stall(reset=True)
+        return {"itl_tokens": gaps.count, "mean_itl_ms": gaps.mean(), "p99_itl_ms": gaps.quantile(0.99),
+                "stall_ms": stall_s * 1000.0 if stall_slots else None, "stall_prompt_tokens": stall_tokens,
+                "stall_slots": stall_slots}
 
     def _take_areas(self, now: float) -> list[float]:
         """Integral (count x s) of each level since the previous call; restarts the window at *now*."""
@@ -121,11 +141,14 @@ class IntervalMeter:
 
     def _status_window(self, interval: dict[str, Any], d: dict[str, float], span: float) -> dict[str, Any]:
         """Recent measurements (the last STATUS_WINDOW_S seconds or more, at most STATUS_WINDOW_INTERVALS
-        intervals) for the status line."""
+        intervals) for the status line; its p99 is over the same intervals."""
         sim = self.sim
-        now = sim.engine.now
         arrivals, completed = d["arrivals"], d["completed"]
         rejected_full, rate_limited = d["rejected_full"], d["rate_limited"]
+        errors = d["llm_errors"]
+        itl_tokens = interval["itl_tokens"]
+        itl_total = (interval["mean_itl_ms"] or 0.0) * itl_tokens
+        stall = (interval["stall_ms"] or 0.0, interval["stall_prompt_tokens"], interval["stall_slots"])
         window = span
         history = sim.history  # does not hold this interval yet
         k = len(history)
@@ -138,41 +161,24 @@ class IntervalMeter:
             completed += past["completed"]
             rejected_full += past["rejected_full"]
             rate_limited += past["rate_limited"]
+            errors += past["llm_errors"]
+            itl_tokens += past["itl_tokens"]
+            itl_total += (past["mean_itl_ms"] or 0.0) * past["itl_tokens"]
+            if (past["stall_ms"] or 0.0) > stall[0]:
+                stall = (past["stall_ms"], past["stall_prompt_tokens"], past["stall_slots"])
         start_depth = history[k - 1]["queue_depth"] if k > 0 else 0
         depth = sim.queue.depth.value
-        arr = sim.arrivals
-        spike_active = arr.spike_active()
-        ended = sim.spike_ended_at
-        since_end = now - ended if (ended is not None and not spike_active and now >= ended) else None
+        marks = self._latency_marks
+        back = len(history) - k  # past intervals in the window
+        window_latency = self._latency.since(marks[-1 - back] if back < len(marks) else marks[0])
+        marks.append(self._latency.snapshot())
 
-        if window > 0:
-            arrival_rps, throughput_rps = arrivals / window, completed / window
-            slope = (depth - start_depth) / window
-            # Poisson noise of the depth change over the window (2 sigma), msg/s.
-            slope_noise = 2.0 * math.sqrt(arrivals + completed) / window
-            rejected_full_rps, rate_limited_rps = rejected_full / window, rate_limited / window
-        else:
-            arrival_rps = throughput_rps = slope = slope_noise = rejected_full_rps = rate_limited_rps = 0.0
-        return {
-            "now_s": now,
-            "truncated": interval["truncated"],
-            "arrival_rps": arrival_rps,
-            "throughput_rps": throughput_rps,
-            "queue_depth": depth,
-            "queue_slope": slope,
-            "slope_noise": slope_noise,
-            "capacity_rps": interval["capacity_rps"],
-            "bottleneck": interval["bottleneck"],
-            "spike_active": spike_active,
-            "spike_multiplier": arr.spike_multiplier,
-            "spike_left_s": max(0.0, arr.spike_until - now),
-            "since_spike_end_s": since_end,
-            "rejected_full_rps": rejected_full_rps,
-            "rate_limited_rps": rate_limited_rps,
-            "dead_lettered": interval["dead_lettered"],
-            "p99_ms": interval["p99_latency_ms"],
-            "in_system": sim.in_system,
-        }
+        return status_window(sim, truncated=interval["truncated"], span=window, arrivals=arrivals,
+                             completed=completed, depth_change=depth - start_depth, capacity=interval["capacity_rps"],
+                             bottleneck=interval["bottleneck"], rejected_full=rejected_full, rate_limited=rate_limited,
+                             dead_lettered=interval["dead_lettered"], llm_errors=errors,
+                             p99_ms=window_latency.quantile(0.99),
+                             mean_itl_ms=itl_total / itl_tokens if itl_tokens else None, stall=stall)
 
     def stages(self, d: dict[str, float] | None = None, caps: dict[str, float | None] | None = None) -> dict[str, Any]:
         """Per-stage state for the diagram; counts are of the interval *d* (default: since the last one closed)."""
@@ -187,6 +193,9 @@ class IntervalMeter:
         decoding = inf.decoding_per_server()
         cache_on = cfg.cache_enabled and not cfg.ideal
         speeds = sim.speeds
+        # Per-slot speed of the busiest server's current batch (one slot alone at an empty context if idle).
+        busiest = max(inf.servers, key=lambda s: s.n_dec)
+        step_s = speeds.timer.decode(max(1, busiest.n_dec), busiest.depth_sum())[0]
         return {
             "gateway": {
                 "arrival_rate_rps": sim.arrivals.current_rate(),
@@ -214,11 +223,13 @@ class IntervalMeter:
                 "slots_busy": inf.busy_slots.value,
                 "slots_total": None if cfg.ideal else cfg.slots * cfg.replicas,
                 "decoding": sum(decoding),
+                "prefilling": inf.prefilling(),
                 "waiting": len(inf.waiting),
                 "replicas": cfg.replicas,
+                "gpus_per_server": cfg.gpus,
+                "ctx_per_slot": speeds.n_ctx_slot,
                 "prefill_tps": speeds.prefill_tps,
-                # Per-slot speed at the busiest server's current decode batch.
-                "decode_tps_per_slot": speeds.per_slot[max(1, *decoding)],
+                "decode_tps_per_slot": 1.0 / step_s if step_s > 0 else None,
                 "speed_source": speeds.source,
                 "capacity_rps": caps["inference"],
             },
@@ -229,6 +240,54 @@ class IntervalMeter:
                 "capacity_rps": caps["database"],
             },
         }
+
+
+def status_window(sim: Simulation, *, truncated: bool, span: float, arrivals: float, completed: float,
+                  depth_change: float, capacity: float | None, bottleneck: str | None, rejected_full: float,
+                  rate_limited: float, dead_lettered: float, llm_errors: float, p99_ms: float | None,
+                  mean_itl_ms: float | None, stall: tuple[float, int, int]) -> dict[str, Any]:
+    """The measurements :func:`~inferlab.pipeline.status.describe` reads, over a window of *span* seconds.
+
+    The counts are the window's; the queue, the spike and what is in the
+    system are as of now.  The intervals' status uses the last few seconds,
+    the summary's its whole window, each with its own p99 and capacity.
+    """
+    now = sim.engine.now
+    arr = sim.arrivals
+    spike_active = arr.spike_active()
+    ended = sim.spike_ended_at
+    since_end = now - ended if (ended is not None and not spike_active and now >= ended) else None
+    if span > 0:
+        rates = (arrivals / span, completed / span, depth_change / span,
+                 # Poisson noise of the depth change over the window (2 sigma), msg/s.
+                 2.0 * math.sqrt(arrivals + completed) / span, rejected_full / span, rate_limited / span)
+    else:
+        rates = (0.0,) * 6
+    return {
+        "now_s": now,
+        "truncated": truncated,
+        "arrival_rps": rates[0],
+        "throughput_rps": rates[1],
+        "queue_depth": sim.queue.depth.value,
+        "queue_slope": rates[2],
+        "slope_noise": rates[3],
+        "capacity_rps": capacity,
+        "bottleneck": bottleneck,
+        "spike_active": spike_active,
+        "spike_multiplier": arr.spike_multiplier,
+        "spike_left_s": max(0.0, arr.spike_until - now),
+        "since_spike_end_s": since_end,
+        "rejected_full_rps": rates[4],
+        "rate_limited_rps": rates[5],
+        "dead_lettered": dead_lettered,
+        "llm_errors": llm_errors,
+        "p99_ms": p99_ms,
+        "in_system": sim.in_system,
+        "mean_itl_ms": mean_itl_ms,
+        "stall_ms": stall[0] if stall[2] else None,
+        "stall_prompt_tokens": stall[1],
+        "stall_slots": stall[2],
+    }
 
 
 def window_figures(cfg: Config, d: dict[str, float], span: float, queue_area: float, in_flight_area: float,
@@ -259,6 +318,8 @@ def window_figures(cfg: Config, d: dict[str, float], span: float, queue_area: fl
         "rejected_full": d["rejected_full"],
         "worker_crashes": d["worker_crashes"],
         "duplicates": d["duplicates"],
+        "llm_errors": d["llm_errors"],
+        "truncated_answers": d["truncated"],
     }
 
 

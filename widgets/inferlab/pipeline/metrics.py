@@ -106,6 +106,18 @@ class LatencyHistogram:
         if high > self.high:
             self.high = high
 
+    def add_count(self, value: float, count: int) -> None:
+        """Record *value* (ms) *count* times."""
+        b = int(math.log(value) / self._RATIO_LOG) if value > self._FLOOR else self._FLOOR_BUCKET
+        counts = self.counts
+        counts[b] = counts.get(b, 0) + count
+        self.count += count
+        self.total += value * count
+        if value < self.low:
+            self.low = value
+        if value > self.high:
+            self.high = value
+
     def copy(self) -> LatencyHistogram:
         other = LatencyHistogram()
         other.counts = Counter(self.counts)
@@ -180,6 +192,8 @@ class Tally:
     cache_misses: int
     prompt_tokens: int      # tokens prefilled by llama.cpp
     generated_tokens: int   # tokens decoded by llama.cpp
+    llm_errors: int         # requests llama-server refused (prompt over the slot context) or failed (KV full)
+    truncated: int          # answers cut short because their slot's context was full
     served_tokens: int      # output tokens delivered to clients (cached answers included)
 
     __slots__ = tuple(__annotations__)

@@ -37,7 +37,7 @@ class Message:
     """One client request travelling through the pipeline."""
 
     __slots__ = ("id", "t_arrival", "key", "prompt_tokens", "output_tokens", "service_s",
-                 "state", "receives", "visible_since", "deadline", "ready_at")
+                 "state", "receives", "visible_since", "deadline", "ready_at", "error")
 
     def __init__(self, id: int, t_arrival: float, key: int, prompt_tokens: int,
                  output_tokens: int, service_s: float) -> None:
@@ -52,6 +52,7 @@ class Message:
         self.visible_since = 0.0        # when it last became visible (s)
         self.deadline = 0.0             # when the current receive's visibility timeout ends (s)
         self.ready_at = 0.0             # earliest time inference may start (s)
+        self.error: str | None = None   # llama-server refused or failed it ("context", "kv_full")
 
 
 class MessageQueue:

@@ -194,6 +194,10 @@ class TokenCount:
         u = self._random() * QUANTILE_POINTS
         return self._cells[int(u)] or self.at(u)
 
+    def expected(self) -> float:
+        """The mean of what :meth:`sample` draws: the capped, rounded distribution, not the nominal *mean*."""
+        return expected_count(self.mean, self.cv, self.cap)
+
     def at(self, u: float) -> int:
         """The count for the draw ``u / N`` (0 <= u < N), by interpolation or in the tails exactly."""
         i = int(u)
@@ -210,3 +214,42 @@ class TokenCount:
         if k < 1:
             return 1
         return self.cap if k > self.cap else k
+
+
+#: Points per tail cell of the numerical mean (the outer 1/4096 of each tail is drawn from the exact quantile).
+_TAIL_POINTS = 128
+
+
+@functools.lru_cache(maxsize=32)
+def expected_count(mean: float, cv: float, cap: int) -> float:
+    """E[TokenCount(mean, cv, cap).sample()]: exact over the interpolated cells, numerical in the two tails.
+
+    Inside cell i a draw is ``x = lo + (hi - lo) f`` with f uniform on
+    [0, 1), and the count is ``clamp(floor(x + 0.5), 1, cap)``, so the cell's
+    mean is the integral of the clamped floor function over ``[lo + 0.5,
+    hi + 0.5)`` divided by its width (:func:`_clamped_floor_integral`).
+    """
+    sampler = TokenCount(mean, cv, cap, random.Random(0))
+    if sampler._sigma == 0.0:
+        return float(sampler.sample())
+    table, cells = sampler._table, sampler._cells
+    total = 0.0
+    for i in range(1, _LAST_CELL):
+        if cells[i]:
+            total += cells[i]
+            continue
+        a, b = table[i] + 0.5, table[i + 1] + 0.5
+        total += (_clamped_floor_integral(b, cap) - _clamped_floor_integral(a, cap)) / (b - a)
+    for i in (0, _LAST_CELL):  # the tails: midpoint rule on the exact quantile
+        total += sum(sampler.at(i + (j + 0.5) / _TAIL_POINTS) for j in range(_TAIL_POINTS)) / _TAIL_POINTS
+    return total / QUANTILE_POINTS
+
+
+def _clamped_floor_integral(y: float, cap: int) -> float:
+    """The integral from 0 to *y* of ``clamp(floor(t), 1, cap)`` dt (y >= 0)."""
+    if y <= 1.0:
+        return y
+    if y > cap + 1:
+        return _clamped_floor_integral(cap + 1.0, cap) + cap * (y - cap - 1)
+    n = math.floor(y)
+    return 1.0 + n * (n - 1) / 2.0 + n * (y - n)  # 1 for [0, 1), then the floor function's own integral

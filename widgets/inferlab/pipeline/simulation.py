@@ -43,6 +43,10 @@ from inferlab.pipeline.summary import RunMeter
 from inferlab.pipeline.workers import Orchestrator
 
 
+#: Live controls that change how a llama.cpp server runs (its step model or its context).
+SPEED_FIELDS = ("model", "quant", "hardware", "prefill_tps", "decode_tps", "batch_overhead", "slots")
+
+
 class Simulation:
     """The whole pipeline on one event engine; see the module docstring."""
 
@@ -62,10 +66,8 @@ class Simulation:
             max_depth=None if ideal else cfg.queue_max_depth,
         )
         self.cache = ResponseCache(cfg.cache_size, cfg.cache_ttl_s)
-        self.inference = Inference(
-            engine, tally, replicas=cfg.replicas, slots=cfg.slots, prefill_tps=self.speeds.prefill_tps,
-            speeds=self.speeds.per_slot, fixed_service=cfg.service_dist is not None,
-        )
+        self.inference = Inference(engine, tally, replicas=cfg.replicas, slots=cfg.slots, speeds=self.speeds,
+                                   fixed_service=cfg.service_dist is not None)
         self.database = Database(cfg.db_connections, 0.0 if ideal else cfg.db_latency_ms / 1000.0)
         self.workers = Orchestrator(
             engine, tally, self.queue, self.cache, self.inference, self.database, streams["failures"],
@@ -143,13 +145,12 @@ class Simulation:
         old = self.config
         new = replace_controls(old, changes)
         speeds = self.speeds
-        if any(getattr(new, f) != getattr(old, f) for f in ("model", "quant", "hardware", "prefill_tps",
-                                                          "decode_tps", "batch_overhead", "slots")):
+        if any(getattr(new, f) != getattr(old, f) for f in SPEED_FIELDS):
             speeds = resolve_speeds(new)  # may raise: nothing has changed yet
         self.config = new
         if speeds is not self.speeds:
             self.speeds = speeds
-            self.inference.set_rates(speeds.prefill_tps, speeds.per_slot)
+            self.inference.set_speeds(speeds)
         arr = self.arrivals
         if (new.pattern, new.diurnal_amplitude, new.burst_multiplier) != (old.pattern, old.diurnal_amplitude,
                                                                           old.burst_multiplier):

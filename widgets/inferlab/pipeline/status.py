@@ -1,9 +1,11 @@
 """A one-line, plain-words explanation of what the pipeline is doing right now.
 
 :func:`describe` reads a small "window" of recent measurements (the last
-couple of seconds) and picks the most important thing to say, in this order:
-budget truncation, idle, queue full, rate limiting, saturation, draining,
-a standing backlog, warm-up, steady state.  A running spike is always mentioned first.
+couple of seconds, or a run's whole window) and picks the most important thing
+to say, in this order: budget truncation, idle, queue full, rate limiting,
+saturation (more arriving than the capacity estimate), a growing queue,
+draining, a standing backlog, warm-up, steady state (with a prefill stall
+when one stood out).  A running spike is always mentioned first.
 """
 
 from __future__ import annotations
@@ -35,11 +37,17 @@ def _seconds(s: float) -> str:
 
 
 def describe(w: dict[str, Any]) -> str:
-    """The status line for window *w* (keys documented in :func:`window_keys`)."""
+    """The status line for window *w* (keys documented in :func:`window_keys`).
+
+    "Saturated" means more arriving than the capacity estimate; "Steady
+    state" is said only at or below it.  A queue that grows below the
+    estimate is called just that.
+    """
     arriving = w["arrival_rps"]
     capacity = w["capacity_rps"]
     bottleneck = STAGE_WORDS.get(w["bottleneck"] or "", "none")
     cap_text = f"capacity {_rate(capacity)} req/s" if capacity is not None else "capacity unbounded"
+    over = capacity is not None and arriving > capacity
     slope = w["queue_slope"]
     depth = w["queue_depth"]
     prefix = ""
@@ -61,9 +69,14 @@ def describe(w: dict[str, Any]) -> str:
     # A trend must beat the Poisson noise of the window, 2% of the load and 0.5 msg/s.
     threshold = max(0.5, 0.02 * arriving, w.get("slope_noise", 0.0))
     growing = slope > threshold and depth > 0
+    if over and w["now_s"] >= 2.0:
+        trend = f", queue growing {_rate(slope)} msg/s" if growing else ""
+        return (prefix + f"Saturated: {_rate(arriving)} req/s arriving, {cap_text}{trend} "
+                f"(bottleneck: {bottleneck})")
     if growing:
-        return (prefix + f"Saturated: {_rate(arriving)} req/s arriving, {cap_text}, queue growing "
-                f"{_rate(slope)} msg/s (bottleneck: {bottleneck})")
+        share = f" ({arriving / capacity:.0%} of the estimated {cap_text})" if capacity else ""
+        return (prefix + f"Queue growing {_rate(slope)} msg/s: {_rate(arriving)} req/s in, "
+                f"{_rate(w['throughput_rps'])} req/s out{share}")
     after_spike = w["since_spike_end_s"] is not None and w["since_spike_end_s"] < 600
     draining = depth > 0 and (slope < -threshold or (after_spike and slope <= 0))
     if draining:
@@ -80,14 +93,29 @@ def describe(w: dict[str, Any]) -> str:
     load = f", {arriving / capacity:.0%} of {cap_text}" if capacity else f", {cap_text}"
     p99 = w["p99_ms"]
     p99_text = f", p99 {p99:,.0f} ms" if p99 is not None else ""
-    losses = f", {w['dead_lettered']} dead-lettered" if w["dead_lettered"] else ""
+    losses = f", {w['dead_lettered']:,} dead-lettered" if w["dead_lettered"] else ""
+    if w.get("llm_errors"):
+        losses += f", {w['llm_errors']:,} refused or failed by llama-server"
     return (prefix + f"Steady state: {_rate(arriving)} req/s in, {_rate(w['throughput_rps'])} req/s out"
-            f"{p99_text}{load}{losses}")
+            f"{p99_text}{load}{losses}{_stall(w)}")
+
+
+#: A prompt's batch is called a stall when it keeps generating slots waiting this many times the mean token gap.
+STALL_FACTOR = 4.0
+
+
+def _stall(w: dict[str, Any]) -> str:
+    """A sentence on the longest batch that read a prompt beside generating slots, if it stood out."""
+    stall, mean = w.get("stall_ms"), w.get("mean_itl_ms")
+    if stall is None or not mean or stall < STALL_FACTOR * mean:
+        return ""
+    return (f". Prefill stall: a batch with {w['stall_prompt_tokens']:,} prompt tokens held "
+            f"{w['stall_slots']:,} generating slots for {stall:,.0f} ms (mean token gap {mean:,.0f} ms)")
 
 
 def window_keys() -> tuple[str, ...]:
     """Keys :func:`describe` reads."""
     return ("now_s", "truncated", "arrival_rps", "throughput_rps", "queue_depth", "queue_slope",
             "capacity_rps", "bottleneck", "spike_active", "spike_multiplier", "spike_left_s",
-            "since_spike_end_s", "rejected_full_rps", "rate_limited_rps", "dead_lettered", "p99_ms",
-            "in_system", "slope_noise")
+            "since_spike_end_s", "rejected_full_rps", "rate_limited_rps", "dead_lettered", "llm_errors", "p99_ms",
+            "in_system", "slope_noise", "mean_itl_ms", "stall_ms", "stall_prompt_tokens", "stall_slots")

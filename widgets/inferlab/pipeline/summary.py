@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from inferlab.pipeline import capacity as capacity_mod
 from inferlab.pipeline.config import to_dict
-from inferlab.pipeline.intervals import levels, window_figures
+from inferlab.pipeline.intervals import levels, status_window, window_figures
 from inferlab.pipeline.metrics import LatencyHistogram, ratio
+from inferlab.pipeline.status import describe
 from inferlab.pipeline.theory import littles_law_gap
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +31,8 @@ NOT_STARTED = "Not started: advance the simulation to see its state"
 class RunMeter:
     """The summary's measurement window over *sim*."""
 
-    __slots__ = ("sim", "latency", "truncated", "_t0", "_tally", "_marks", "_wait_base_s", "_entries_base")
+    __slots__ = ("sim", "latency", "truncated", "stall", "_t0", "_tally", "_marks", "_wait_base_s", "_entries_base",
+                 "_depth0", "_itl_mark")
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
@@ -43,6 +45,10 @@ class RunMeter:
         self._marks = [level.integral(self._t0) for level in levels(sim)]
         self._wait_base_s = 0.0
         self._entries_base = 0
+        self._depth0 = 0
+        self._itl_mark = sim.inference.itl_histogram().snapshot()
+        #: The longest step that read a prompt beside generating slots: (ms, prompt tokens, slots stalled).
+        self.stall: tuple[float, int, int] = (0.0, 0, 0)
 
     def reset(self) -> None:
         """Start the window now.
@@ -60,6 +66,14 @@ class RunMeter:
         self._marks = [level.integral(now) for level in levels(sim)]
         self._wait_base_s = sim.tally.wait_s + queue.waiting_partial_s(now)
         self._entries_base = sim.tally.queue_entries - queue.depth.value
+        self._depth0 = queue.depth.value
+        self._itl_mark = sim.inference.itl_histogram().snapshot()
+        self.stall = (0.0, 0, 0)
+
+    def note_stall(self, interval: dict[str, Any]) -> None:
+        """Keep the interval's longest prompt stall if it is the window's longest so far."""
+        if interval["stall_ms"] is not None and interval["stall_ms"] > self.stall[0]:
+            self.stall = (interval["stall_ms"], interval["stall_prompt_tokens"], interval["stall_slots"])
 
     def summary(self) -> dict[str, Any]:
         """Figures over the window: from its start to now."""
@@ -88,7 +102,19 @@ class RunMeter:
         hits, misses = t["cache_hits"], t["cache_misses"]
         caps = capacity_mod.stage_capacities(cfg, sim.speeds, ratio(hits, hits + misses))
         name, cap = capacity_mod.bottleneck(caps)
-        last_status = sim.history[-1]["status"] if sim.history else NOT_STARTED
+        gaps = sim.inference.itl_histogram().since(self._itl_mark)
+        stall = self.stall
+        pending_s, pending_tokens, pending_slots = sim.inference.stall()  # since the last interval closed
+        if pending_slots and pending_s * 1000.0 > stall[0]:
+            stall = (pending_s * 1000.0, pending_tokens, pending_slots)
+        p99 = hist.quantile(0.99)
+        status = NOT_STARTED
+        if has_span:  # the status line of this window: its own p99, capacity and counts
+            status = describe(status_window(
+                sim, truncated=self.truncated, span=span, arrivals=t["arrivals"], completed=t["completed"],
+                depth_change=sim.queue.depth.value - self._depth0, capacity=cap, bottleneck=name,
+                rejected_full=t["rejected_full"], rate_limited=t["rate_limited"], dead_lettered=t["dead_lettered"],
+                llm_errors=t["llm_errors"], p99_ms=p99, mean_itl_ms=gaps.mean(), stall=stall))
         return {
             "simulated_s": now,
             "window_s": span,
@@ -97,8 +123,15 @@ class RunMeter:
             "mean_latency_ms": hist.mean(),
             "p50_latency_ms": hist.quantile(0.50),
             "p95_latency_ms": hist.quantile(0.95),
-            "p99_latency_ms": hist.quantile(0.99),
+            "p99_latency_ms": p99,
             "max_latency_ms": hist.high if hist.count else None,
+            "mean_itl_ms": gaps.mean(),
+            "p50_itl_ms": gaps.quantile(0.50),
+            "p99_itl_ms": gaps.quantile(0.99),
+            "max_itl_ms": gaps.high if gaps.count else None,
+            "longest_stall_ms": stall[0] if stall[2] else None,
+            "longest_stall_prompt_tokens": stall[1] if stall[2] else None,
+            "longest_stall_slots": stall[2] if stall[2] else None,
             "mean_queue_depth": mean_q,
             "queue_arrival_rate_rps": lam,
             "littles_law_error": little,
@@ -109,9 +142,12 @@ class RunMeter:
             "speed_source": sim.speeds.source,
             "prefill_tps": sim.speeds.prefill_tps,
             "decode_tps": sim.speeds.decode_tps,
+            "ctx_size": sim.speeds.n_ctx,
+            "ctx_per_slot": sim.speeds.n_ctx_slot,
+            "memory": sim.speeds.memory,
             "events": sim.engine.events,
             "truncated": self.truncated,
-            "status": last_status,
+            "status": status,
             "seed": sim.seed,
             "config": to_dict(cfg),
         }

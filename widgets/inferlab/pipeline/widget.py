@@ -3,8 +3,10 @@
 The page's pre-render runs the seeded simulation for ``warmup_s`` simulated
 seconds; the live widget starts the same run and keeps advancing it by the
 real time that passed, so it continues from what the static page showed.
-Percentiles and rates cover a sliding window of :data:`WINDOW_S` seconds
-(one 0.1 s interval holds too few requests for a meaningful p99).
+Percentiles and every rate shown -- in the metric boxes and in the diagram's
+boxes -- cover one sliding window of :data:`WINDOW_S` seconds (one 0.1 s
+interval holds too few requests for a meaningful p99, and a 0.1 s count of
+database writes flickers between 0 and 30 per second).
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ PARAMS = Params([
     Param("quant", "choice", "Q4_K_M", "Quantization", choices=_quants),
     Param("hardware", "choice", "rtx-4090", "Hardware", choices=_hardware, labels=lambda: _labels("hardware")),
     Param("replicas", "int", 4, "llama.cpp servers", low=1, high=64, control="range"),
+    Param("gpus", "int", 1, "GPUs per server", low=1, high=8,
+          help="each llama-server splits the model's layers over this many GPUs; a model that does not fit is refused"),
     Param("slots", "int", 16, "Slots per server (-np)", low=1, high=256, control="range"),
     Param("spike", "float", 3.0, "Load spike size", unit="× arrival rate", low=1.5, high=20, step=0.5),
     Param("spike_s", "float", 10.0, "Load spike length", unit="s", low=1, high=120, step=1),
@@ -90,7 +94,7 @@ def sim_config(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "workers": values["workers"], "arrival_rate": values["arrival_rate"], "cache_enabled": values["cache"],
         "model": values["model"], "quant": values["quant"], "hardware": values["hardware"],
-        "replicas": values["replicas"], "slots": values["slots"],
+        "replicas": values["replicas"], "gpus": values["gpus"], "slots": values["slots"],
         "spike_multiplier": values["spike"], "spike_duration_s": values["spike_s"], "spike_at_s": values["spike_at"],
     }
 
@@ -106,18 +110,21 @@ class PipelineWidget(Animated):
     title = "LLM orchestration pipeline, simulated"
     summary = "A discrete-event simulation of an LLM request pipeline after warmup_s simulated seconds."
     params = PARAMS
-    controls = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "replicas", "slots")
+    controls = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "replicas", "gpus", "slots")
     live = ("workers", "arrival_rate", "cache", "model", "quant", "hardware", "slots")
     actions = (Action("spike", "Load spike", "{spike:g}× the arrival rate for {spike_s:g} s"),)
     metrics = (
         Metric("latency_p50", "p50 latency", "ms"),
         Metric("latency_p99", "p99 latency", "ms"),
+        Metric("itl_p99", "p99 token gap", "ms"),
         Metric("queue_depth", "Queue depth", "integer"),
         Metric("throughput_tokens", "Throughput", "tok/s"),
         Metric("throughput_requests", "Requests done", "req/s"),
         Metric("cache_hit", "Cache hit rate", "percent"),
     )
-    charts = (Chart("timeline", f"Percentiles over a sliding {WINDOW_S:g}-second window; simulated time on the x axis."),)
+    charts = (Chart("timeline", f"Percentiles over a sliding {WINDOW_S:g}-second window; simulated time on the x axis. "
+                                "The token gap is the wait between two tokens of one answer: a long prompt read in "
+                                "the same batch stalls every answer being generated on that server."),)
     presets = (Preset("Near saturation", {"arrival_rate": 60.0}),)
 
     def start(self) -> None:
@@ -125,8 +132,8 @@ class PipelineWidget(Animated):
 
         self.sim = Simulation(sim_config(self.values), seed=self.values["seed"])
         self.intervals: deque[dict[str, Any]] = deque()
-        self.snapshots: deque[tuple[float, HistogramSnapshot]] = deque()
-        self.points: deque[tuple[float, float | None, float | None, float]] = deque()
+        self.snapshots: deque[tuple[float, HistogramSnapshot, HistogramSnapshot]] = deque()
+        self.points: deque[tuple[float, float | None, float | None, float, float | None]] = deque()
         self.announce_at: float | None = None
         self.announce_what = ""
         for _ in range(max(1, round(self.values["warmup_s"] / WARMUP_STEP_S))):
@@ -157,11 +164,11 @@ class PipelineWidget(Animated):
         self.intervals.append(interval)
         while self.intervals and self.intervals[0]["t"] <= now - WINDOW_S:
             self.intervals.popleft()
-        self.snapshots.append((now, self.sim.latency.snapshot()))
+        self.snapshots.append((now, self.sim.latency.snapshot(), self.sim.inference.itl_histogram().snapshot()))
         while len(self.snapshots) > 1 and self.snapshots[1][0] <= now - WINDOW_S:
             self.snapshots.popleft()
         p50, p99 = self._window_quantiles()
-        self.points.append((now, p50, p99, interval["queue_depth"]))
+        self.points.append((now, p50, p99, interval["queue_depth"], self._window_itl()))
         while self.points and self.points[0][0] < now - CHART_S:
             self.points.popleft()
 
@@ -172,23 +179,33 @@ class PipelineWidget(Animated):
             return None, None
         return window.quantile(0.50), window.quantile(0.99)
 
+    def _window_itl(self) -> float | None:
+        """p99 gap (ms) between two tokens of one answer, over the tokens of the last WINDOW_S seconds."""
+        itl = self.sim.inference.itl_histogram()
+        window = itl.since(self.snapshots[0][2] if len(self.snapshots) > 1 else NO_ANSWERS)
+        return window.quantile(0.99)
+
     def _window_rates(self) -> dict[str, float | None]:
+        """Rates over the intervals of the window: what every box shows."""
         span = sum(i["dt"] for i in self.intervals)
         if span <= 0:
-            return {"tokens": None, "requests": None, "hit": None}
+            return {"tokens": None, "requests": None, "hit": None, "arrivals": None, "writes": None}
         tokens = sum((i["tokens_per_s"] or 0.0) * i["dt"] for i in self.intervals)
         done = sum(i["completed"] for i in self.intervals)
         hits = sum(i["stages"]["cache"]["hits"] for i in self.intervals)
         misses = sum(i["stages"]["cache"]["misses"] for i in self.intervals)
         return {"tokens": tokens / span, "requests": done / span,
-                "hit": hits / (hits + misses) if hits + misses else None}
+                "hit": hits / (hits + misses) if hits + misses else None,
+                "arrivals": sum(i["arrivals"] for i in self.intervals) / span,
+                "writes": sum(i["stages"]["database"]["writes"] for i in self.intervals) / span}
 
     def view(self) -> View:
         last = self.intervals[-1]
         p50, p99 = self._window_quantiles()
         rates = self._window_rates()
         cache_on = self.values["cache"]
-        result = {"t": last["t"], "latency_p50": p50, "latency_p99": p99, "queue_depth": last["queue_depth"],
+        result = {"t": last["t"], "latency_p50": p50, "latency_p99": p99, "itl_p99": self._window_itl(),
+                  "queue_depth": last["queue_depth"],
                   "throughput_tokens": rates["tokens"], "throughput_requests": rates["requests"],
                   "cache_hit": rates["hit"] if cache_on else None, "capacity_rps": last.get("capacity_rps")}
         # The status line quotes p99 over the same window as the p99 metric box.
@@ -203,22 +220,25 @@ class PipelineWidget(Animated):
             result=result, status=status, level=_status_level(last), announce=announce,
             binds={**_nodes(last, rates, self.sim.status_window or {}), **_flows(last, rates, cache_on)},
             charts={"timeline": self._chart(pts)},
-            tables={"timeline": Table(["t_s", "latency_p50_ms", "latency_p99_ms", "queue_depth"],
+            tables={"timeline": Table(["t_s", "latency_p50_ms", "latency_p99_ms", "queue_depth", "token_gap_p99_ms"],
                                       [list(p) for p in pts])},
         )
 
-    def _chart(self, pts: list[tuple[float, float | None, float | None, float]]) -> str:
-        """Latency (p50, p99) and queue depth over the last CHART_S seconds, as SVG."""
+    def _chart(self, pts: list[tuple[float, float | None, float | None, float, float | None]]) -> str:
+        """Latency (p50, p99), queue depth and the p99 token gap over the last CHART_S seconds, as SVG."""
         t1 = pts[-1][0] if pts else CHART_S
         t0 = max(0.0, t1 - CHART_S)
-        p50 = svg.Series("p50 latency", [(t, v / 1000.0) for t, v, _, _ in pts if v is not None], "ifw-c1")
-        p99 = svg.Series("p99 latency", [(t, v / 1000.0) for t, _, v, _ in pts if v is not None], "ifw-c2")
-        queue = svg.Series("queue depth", [(t, float(q)) for t, _, _, q in pts], "ifw-c3", area=True)
-        last = pts[-1] if pts else (0.0, None, None, 0)
+        p50 = svg.Series("p50 latency", [(p[0], p[1] / 1000.0) for p in pts if p[1] is not None], "ifw-c1")
+        p99 = svg.Series("p99 latency", [(p[0], p[2] / 1000.0) for p in pts if p[2] is not None], "ifw-c2")
+        queue = svg.Series("queue depth", [(p[0], float(p[3])) for p in pts], "ifw-c3", area=True)
+        gap = svg.Series("p99 token gap", [(p[0], p[4]) for p in pts if p[4] is not None], "ifw-c4")
+        last = pts[-1] if pts else (0.0, None, None, 0, None)
         desc = (f"Over the last {t1 - t0:.0f} s: p50 latency now {ms_text(last[1])}, p99 {ms_text(last[2])}, "
-                f"queue depth {last[3]:,}.")
-        return svg.time_chart([("Latency (s)", [p50, p99]), ("Queue depth (messages)", [queue])],
-                              title="Latency and queue depth over time", desc=desc, x0=t0, x1=max(t1, t0 + 1.0))
+                f"queue depth {last[3]:,}, p99 gap between two tokens of an answer {ms_text(last[4])}.")
+        return svg.time_chart([("Latency (s)", [p50, p99]), ("Queue depth (messages)", [queue]),
+                               ("Token gap (ms)", [gap])],
+                              title="Latency, queue depth and token gap over time", desc=desc, x0=t0,
+                              x1=max(t1, t0 + 1.0))
 
     def extra_html(self, view: View, widget_id: str) -> str:
         """The pipeline diagram: each stage with its live state; edges animate with traffic."""
@@ -280,9 +300,8 @@ def _nodes(last: dict[str, Any], rates: dict[str, float | None], window: dict[st
     backlog = last["queue_depth"] > 0
     q, w, inf, db = st["queue"], st["workers"], st["inference"], st["database"]
     slots_total = inf["slots_total"] or 0
-    dt = last["dt"] or 1.0
     states = {
-        "gateway": ("ok", f"{count_text(st['gateway']['arrival_rate_rps'])} req/s in"),
+        "gateway": ("ok", f"{count_text(rates['arrivals'] or 0.0)} req/s in"),
         "queue": ("overloaded" if q["depth"] > 2 * w["total"] else ("busy" if backlog else "ok"),
                   f"{q['depth']:,} waiting · {q['in_flight']:,} in flight"),
         "workers": (_load_level(w["busy"] / w["total"] if w["total"] else None, backlog), f"{w['busy']}/{w['total']} busy"),
@@ -290,7 +309,7 @@ def _nodes(last: dict[str, Any], rates: dict[str, float | None], window: dict[st
                   ("ok", f"hit rate {percent_text(rates['hit'])} · {st['cache']['entries']:,} keys")),
         "inference": (_load_level(inf["slots_busy"] / slots_total if slots_total else None, inf["waiting"] > 0),
                       f"{inf['slots_busy']}/{slots_total} slots · {count_text(rates['tokens'] or 0.0)} tok/s"),
-        "database": ("ok" if db["writes"] else "idle", f"{count_text(db['writes'] / dt)} writes/s"),
+        "database": ("ok" if rates["writes"] else "idle", f"{count_text(rates['writes'] or 0.0)} writes/s"),
     }
     bottleneck = _BOTTLENECK_NODE.get(str(window.get("bottleneck") or last.get("bottleneck") or ""))
     out: dict[str, dict[str, Any]] = {}
@@ -307,7 +326,7 @@ def _flows(last: dict[str, Any], rates: dict[str, float | None], cache_on: bool)
             return 0.0
         return round(max(0.25, min(3.0, 2.4 / (1.0 + math.log1p(rps)))), 2)
 
-    arriving = last["stages"]["gateway"]["arrival_rate_rps"]
+    arriving = rates["arrivals"]
     done = rates["requests"]
     seconds = {"in": speed(arriving), "queue": speed(arriving), "dispatch": speed(done),
                "cache": speed(done) if cache_on else 0.0, "inference": speed(done), "database": speed(done)}

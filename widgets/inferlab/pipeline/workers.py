@@ -190,8 +190,9 @@ class Orchestrator:
             self._submit(msg, now)
 
     def _on_inference_done(self, msg: Message, now: float) -> None:
-        if self.cache_enabled:
+        if self.cache_enabled and msg.error is None:
             self.cache.put(msg.key, now)  # SET is pipelined with the write: no extra latency
+        # an error answer (llama-server refused or failed it) is written like any other result
         self._write(msg, now)
 
     def _write(self, msg: Message, now: float) -> None:

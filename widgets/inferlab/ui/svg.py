@@ -157,11 +157,12 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, value_label: str, w
 
 
 def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *, title: str, desc: str,
-                 total: float, width: int = 720, limits: Sequence[float | None] = ()) -> str:
+                 total: float, width: int = 720, limits: Sequence[float | None] = (),
+                 limit_label: str = "capacity") -> str:
     """One horizontal stacked bar per row: ``(row label, [(segment label, value, cls)])``.
 
-    Bars share the scale *total*; ``limits[i]`` (same unit) draws a capacity
-    marker on row *i*.  Returns ``<svg>`` text.
+    Bars share the scale *total*; ``limits[i]`` (same unit) draws a marker
+    on row *i*, named *limit_label* in the legend.  Returns ``<svg>`` text.
     """
     label_w, pad, row_h = 56, 8, 30
     inner_w = width - label_w - 2 * pad
@@ -192,7 +193,8 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *
         parts.append(f'<rect class="{cls} ifw-key" x="{x}" y="{y - 9}" width="10" height="10" rx="2"/>')
         parts.append(f'<text class="ifw-axis" x="{x + 14}" y="{y}">{escape(seg_label)}</text>')
         x += 26 + 7 * len(seg_label)
-    parts.append('<text class="ifw-axis" x="{0}" y="{1}" text-anchor="end">│ = capacity</text>'.format(width - pad, y) if limits else "")
+    parts.append('<text class="ifw-axis" x="{0}" y="{1}" text-anchor="end">│ = {2}</text>'.format(width - pad, y, escape(limit_label))
+                 if limits else "")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -517,5 +519,75 @@ def gantt_chart(rows: Sequence[tuple[str, Sequence[Span]]], *, title: str, desc:
                 parts.append(f'<rect class="{s.cls}" x="{x0 + w * k / n:.1f}" y="{y + 4}" '
                              f'width="{w / n - (1 if n > 1 else 0):.1f}" height="{row_height - 8}"/>')
             parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Swing:
+    """One row of a tornado chart: the answer with an input moved down (``low``) and up (``high``).
+
+    None marks a move with no answer (drawn as a note, ``missing``).
+    """
+
+    label: str
+    low: float | None
+    high: float | None
+
+
+def tornado_chart(rows: Sequence[Swing], *, base: float, title: str, desc: str, value_label: str,
+                  low_label: str = "input down", high_label: str = "input up", missing: str = "none",
+                  width: int = 720, row_height: int = 24) -> str:
+    """Bars from *base* to each row's low (``ifw-c3``) and high (``ifw-c1``) answers, widest swing first;
+    returns ``<svg>`` text.  A dashed line marks *base*; a move with no answer is drawn as a rule to the right
+    edge (the answer is off the scale) labelled *missing*."""
+    label_w, pad, top = 120, 10, 34
+    def swing(r: Swing) -> float:
+        return max(math.inf if v is None else abs(v - base) for v in (r.low, r.high))
+
+    rows = sorted(rows, key=lambda r: -swing(r))
+    values = [v for r in rows for v in (r.low, r.high) if v is not None and math.isfinite(v)] + [base]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or max(1.0, abs(base))
+    lo, hi = lo - 0.25 * span, hi + 0.25 * span
+    inner_w = width - label_w - 2 * pad
+    height = top + len(rows) * row_height + 8
+
+    def px(v: float) -> float:
+        return label_w + pad + (v - lo) / (hi - lo) * inner_w
+
+    parts = [
+        f'<svg class="ifw-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>',
+        f'<text class="ifw-axis" x="{label_w + pad}" y="12">{escape(value_label)}</text>',
+    ]
+    x = width - pad
+    for text, cls in ((high_label, "ifw-c1"), (low_label, "ifw-c3")):
+        x -= 20 + 7 * len(text)
+        parts.append(f'<rect class="{cls} ifw-key" x="{x}" y="3" width="10" height="10" rx="2"/>')
+        parts.append(f'<text class="ifw-axis" x="{x + 14}" y="12">{escape(text)}</text>')
+    bx = px(base)
+    parts.append(f'<line class="ifw-limit" x1="{bx:.1f}" x2="{bx:.1f}" y1="{top - 12}" y2="{height - 4}"/>')
+    parts.append(f'<text class="ifw-axis" x="{bx:.1f}" y="{top - 14}" text-anchor="middle">{_fmt_tick(base)}</text>')
+    for i, row in enumerate(rows):
+        y = top + i * row_height
+        parts.append(f'<text class="ifw-label" x="{label_w}" y="{y + row_height * 0.66:.1f}" '
+                     f'text-anchor="end">{escape(row.label)}</text>')
+        for value, cls in ((row.low, "ifw-c3"), (row.high, "ifw-c1")):
+            if value is None or not math.isfinite(value):  # no answer: off the scale upward, a rule to the edge
+                edge = width - pad - 7 * len(missing) - 6
+                parts.append(f'<line class="ifw-limit" x1="{bx:.1f}" x2="{edge:.1f}" y1="{y + row_height / 2:.1f}" '
+                             f'y2="{y + row_height / 2:.1f}"/>')
+                parts.append(f'<text class="ifw-axis" x="{width - pad}" y="{y + row_height * 0.66:.1f}" '
+                             f'text-anchor="end">{escape(missing)}</text>')
+                continue
+            x0, x1 = sorted((bx, px(value)))
+            parts.append(f'<rect class="{cls}" x="{x0:.1f}" y="{y + 4}" width="{max(1.0, x1 - x0):.1f}" '
+                         f'height="{row_height - 8}" rx="2"/>')
+            if value != base:
+                tx = px(value) + (5 if value > base else -5)
+                anchor = "start" if value > base else "end"
+                parts.append(f'<text class="ifw-label" x="{tx:.1f}" y="{y + row_height * 0.66:.1f}" '
+                             f'text-anchor="{anchor}">{_fmt_tick(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)

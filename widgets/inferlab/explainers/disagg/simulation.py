@@ -1,39 +1,41 @@
 """A discrete-event simulation of llama-server instances, co-located or split into prefill and decode pools.
 
 One engine serves both architectures.  An *instance* is one llama-server
-(one copy of the weights on ``gpus`` GPUs) with a fixed number of slots; it
-runs unified batch steps the way llama-server's ``update_slots`` does: one
-token for every generating slot first, then prompt tokens of the slots that
-are reading a prompt, first come first served, up to ``batch_tokens``
-(``-b``) tokens.  The step lasts what the llama.cpp step model says
-(:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`), so a prompt in the
-batch stalls every generating sequence for that step.
+(one copy of the weights on ``gpus`` GPUs) with a fixed number of slots,
+simulated by the shared llama-server model
+(:class:`inferlab.llamacpp.server.Server`): unified batch steps the way
+``update_slots`` runs them, one token for every generating slot first, then
+prompt tokens of the slots that are reading a prompt, first come first
+served, up to ``batch_tokens`` (``-b``) tokens, each step as long as the
+llama.cpp step model says (:meth:`inferlab.llamacpp.speed.SpeedModel.step_seconds`),
+so a prompt in the batch stalls every generating sequence for that step.
 
 Roles: ``both`` (co-located serving), ``prefill`` (stops after the first
-token, keeps the slot until its KV cache has left over the link) and
-``decode`` (starts from a transferred KV cache).  Routing follows the
-published designs: arrivals go to the instance with the shortest queue
-(fewest requests; pending prompt tokens for prefill instances, as
-Splitwise's scheduler counts them), a finished prefill to the least loaded
-decode instance (DistServe section 4.3).  Each prefill instance sends over
-its own link, one transfer at a time.
+token, keeps the slot until its KV cache has left over the link: the
+server's hand-off) and ``decode`` (starts from a transferred KV cache).
+Routing follows the published designs: arrivals go to the instance with the
+shortest queue (fewest requests; pending prompt tokens for prefill
+instances, as Splitwise's scheduler counts them), a finished prefill to the
+least loaded decode instance (DistServe section 4.3).  Each prefill instance
+sends over its own link, one transfer at a time.
 
-Speed: between two events a decode-only batch changes only by one cached
-token per sequence per step, and the step model is affine in the cached
-tokens when every layer attends globally (the KV bytes read and the
-attention FLOPs grow linearly), so such a stretch of steps is one event
-whose duration is an arithmetic series (checked against step-by-step
-summation in the tests).  Models with sliding-window layers step one by one.
-Every run has an event budget and reports ``truncated`` instead of hanging.
+Speed: see :mod:`inferlab.llamacpp.server` (a stretch of decode-only steps is
+one event, an arithmetic series when every layer attends globally; checked
+against step-by-step simulation in the tests).  Models with sliding-window
+layers step one by one.  Every run has an event budget and reports
+``truncated`` instead of hanging.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+from inferlab.llamacpp.batching import StepTimer
+from inferlab.llamacpp.server import Request as ServerRequest
+from inferlab.llamacpp.server import Server
 
 #: Events one simulation may process before it stops and reports itself truncated.
 EVENT_BUDGET = 200_000
@@ -44,63 +46,33 @@ BOTH, PREFILL, DECODE = "both", "prefill", "decode"
 _ARRIVAL, _STEP, _TRANSFER = 0, 1, 2
 
 
-class Request:
+class Request(ServerRequest):
     """One request's progress; times in seconds from the start of the run."""
 
-    __slots__ = ("index", "arrival", "prompt", "output", "done_prompt", "generated", "depth", "prefill_start",
-                 "first_token", "sent", "finish", "target", "last_token", "max_gap")
+    __slots__ = ("index", "arrival", "sent", "target")
 
     def __init__(self, index: int, arrival: float, prompt: int, output: int) -> None:
+        super().__init__(prompt, output)
         self.index = index
         self.arrival = arrival
-        self.prompt = prompt
-        self.output = output
-        self.done_prompt = 0
-        self.generated = 0
-        self.depth = 0
-        self.prefill_start = math.nan
-        self.first_token = math.nan
         self.sent = math.nan       # KV cache arrived at the decode instance (disaggregated only)
-        self.finish = math.nan
         self.target: Instance | None = None
-        self.last_token = math.nan
-        self.max_gap = 0.0        # longest wait between two of its tokens (what a streaming reader sees stall)
 
 
-class Instance:
-    """One llama-server: slots, a FIFO queue and the batch it is running."""
+class Instance(Server):
+    """One llama-server in a role, with the routing state around it."""
 
-    __slots__ = ("index", "role", "sm", "slots", "batch_tokens", "affine", "waiting", "prefilling", "decoding",
-                 "holding", "incoming", "busy", "version", "start", "t0", "delta", "steps", "chunks", "link_free",
-                 "pending")
+    __slots__ = ("role", "incoming", "link_free")
 
-    def __init__(self, index: int, role: str, sm: Any, slots: int, batch_tokens: int, affine: bool) -> None:
-        self.index = index
+    def __init__(self, index: int, role: str, timer: StepTimer, slots: int, batch_tokens: int) -> None:
+        super().__init__(timer, slots, batch_tokens, hand_off=role == PREFILL, log_gaps=True, index=index)
         self.role = role
-        self.sm = sm
-        self.slots = slots
-        self.batch_tokens = batch_tokens
-        self.affine = affine
-        self.waiting: deque[Request] = deque()
-        self.prefilling: list[Request] = []
-        self.decoding: list[Request] = []
-        self.holding = 0          # prefill slots whose KV cache is still being sent
         self.incoming = 0         # decode instance: transfers on their way here
-        self.busy = False
-        self.version = 0
-        self.start = self.t0 = self.delta = 0.0
-        self.steps = 0
-        self.chunks: list[tuple[Request, int]] = []
         self.link_free = 0.0
-        self.pending = 0          # prompt tokens queued or still to read here (the prefill routing key)
 
-    def load(self) -> int:
-        """Requests queued or running here (the routing key)."""
-        return len(self.waiting) + len(self.prefilling) + len(self.decoding) + self.holding + self.incoming
-
-    def elapsed(self, steps: int) -> float:
-        """Seconds from the start of the running stretch to the end of its *steps*-th step."""
-        return steps * self.t0 + self.delta * steps * (steps - 1) / 2.0
+    def routing_load(self) -> int:
+        """Requests queued, running, held or on their way here (the routing key)."""
+        return self.load() + self.incoming
 
 
 @dataclass(frozen=True)
@@ -136,126 +108,53 @@ class _Run:
         self.seq = 0
         self.events = 0
         self.budget = budget
+        timer = StepTimer(sm, affine=cluster.affine)
         if cluster.prefill:
             # a prefill instance batches prompts only up to one micro-batch: past the length that saturates
             # the GPU, batching delays the first prompt for nothing (DistServe's L_m rule, section 4.3);
             # batch_tokens (llama-server's -b, the chunked-prefill knob) shapes the co-located instances
-            budget_p = sm.n_ubatch
-            self.front = [Instance(i, PREFILL, sm, cluster.slots, budget_p, cluster.affine)
-                          for i in range(cluster.prefill)]
-            self.back = [Instance(cluster.prefill + i, DECODE, sm, cluster.slots, cluster.batch_tokens,
-                                  cluster.affine) for i in range(cluster.decode)]
+            self.front = [Instance(i, PREFILL, timer, cluster.slots, sm.n_ubatch) for i in range(cluster.prefill)]
+            self.back = [Instance(cluster.prefill + i, DECODE, timer, cluster.slots, cluster.batch_tokens)
+                         for i in range(cluster.decode)]
         else:
-            self.front = [Instance(i, BOTH, sm, cluster.slots, cluster.batch_tokens, cluster.affine)
-                          for i in range(cluster.decode)]
+            self.front = [Instance(i, BOTH, timer, cluster.slots, cluster.batch_tokens) for i in range(cluster.decode)]
             self.back = []
 
     def push(self, time: float, kind: int, obj: Any) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (time, self.seq, kind, obj))
 
+    def sync(self, inst: Instance, now: float) -> None:
+        """After a call into *inst*: send the prompts it read (prefill role), arm its next step."""
+        if inst.first:
+            if inst.role == PREFILL:
+                for r in inst.first:
+                    self.send(inst, r, now)
+            inst.first.clear()
+        inst.out.clear()  # finished: their times are on the requests
+        if inst.busy and inst.armed != inst.version:
+            inst.armed = inst.version
+            self.push(inst.end_time, _STEP, (inst, inst.version))
+
     # -- routing ----------------------------------------------------------------------------------
     def arrive(self, r: Request, now: float) -> None:
         if self.back:
-            inst = min(self.front, key=lambda i: (i.pending, i.index))
+            inst = min(self.front, key=lambda i: (i.prompt_left, i.index))
         else:
-            inst = min(self.front, key=lambda i: (i.load(), i.index))
-        inst.waiting.append(r)
-        inst.pending += r.prompt
-        self.kick(inst, now)
-
-    def kick(self, inst: Instance, now: float) -> None:
-        """New work at *inst*: start a step if idle, or end a running decode stretch at its next step."""
-        if not inst.busy:
-            self.start_step(inst, now)
-        elif inst.steps > 1:
-            done = _steps_done(inst, now)
-            if done + 1 < inst.steps:
-                inst.steps = done + 1
-                inst.version += 1
-                self.push(inst.start + inst.elapsed(inst.steps), _STEP, (inst, inst.version))
-
-    # -- one instance ---------------------------------------------------------------------------
-    def start_step(self, inst: Instance, now: float) -> None:
-        while inst.waiting and len(inst.prefilling) + len(inst.decoding) + inst.holding < inst.slots:
-            r = inst.waiting.popleft()
-            (inst.decoding if inst.role == DECODE else inst.prefilling).append(r)
-        dec = inst.decoding
-        if not dec and not inst.prefilling:
-            inst.busy = False
-            return
-        inst.busy = True
-        inst.start = now
-        inst.version += 1
-        chunks: list[tuple[Request, int]] = []
-        budget = inst.batch_tokens - len(dec)
-        for r in inst.prefilling:
-            if budget <= 0:
-                break
-            m = min(r.prompt - r.done_prompt, budget)
-            chunks.append((r, m))
-            budget -= m
-            if r.done_prompt == 0:
-                r.prefill_start = now
-        inst.chunks = chunks
-        depths = [r.depth for r in dec]
-        if chunks:
-            outputs = len(dec) + sum(1 for r, m in chunks if r.done_prompt + m == r.prompt)
-            inst.t0 = inst.sm.step_seconds(depths, [(m, r.done_prompt) for r, m in chunks], outputs)
-            inst.delta, inst.steps = 0.0, 1
-        else:
-            inst.t0 = inst.sm.step_seconds(depths)
-            k = min(r.output - r.generated for r in dec) if inst.affine else 1
-            inst.delta = inst.sm.step_seconds([d + 1 for d in depths]) - inst.t0 if k > 1 else 0.0
-            inst.steps = k
-        self.push(now + inst.elapsed(inst.steps), _STEP, (inst, inst.version))
+            inst = min(self.front, key=lambda i: (i.routing_load(), i.index))
+        inst.add(r, now)
+        self.sync(inst, now)
 
     def end_step(self, inst: Instance, now: float) -> None:
-        k = inst.steps
-        first_end = inst.start + inst.t0
-        last_step = inst.t0 + (k - 1) * inst.delta
-        still: list[Request] = []
-        for r in inst.decoding:
-            gap = first_end - r.last_token
-            if gap < last_step:
-                gap = last_step
-            if gap > r.max_gap:
-                r.max_gap = gap
-            r.last_token = now
-            r.generated += k
-            r.depth += k
-            if r.generated >= r.output:
-                r.finish = now
-            else:
-                still.append(r)
-        inst.decoding = still
-        completed = []
-        for r, m in inst.chunks:
-            r.done_prompt += m
-            inst.pending -= m
-            if r.done_prompt == r.prompt:
-                completed.append(r)
-        if completed:
-            inst.prefilling = [r for r in inst.prefilling if r.done_prompt < r.prompt]
-        inst.chunks = []
-        for r in completed:
-            r.first_token = r.last_token = now
-            r.generated = 1
-            r.depth = r.prompt
-            if r.output <= 1:
-                r.finish = now
-            elif inst.role == BOTH:
-                inst.decoding.append(r)
-            else:
-                self.send(inst, r, now)
-        self.start_step(inst, now)
+        inst.end(now)
+        inst.plan(now)
+        self.sync(inst, now)
 
     # -- the KV transfer ------------------------------------------------------------------------------
     def send(self, src: Instance, r: Request, now: float) -> None:
         link = self.cluster.link
-        dst = min(self.back, key=lambda i: (i.load(), i.index))
+        dst = min(self.back, key=lambda i: (i.routing_load(), i.index))
         dst.incoming += 1
-        src.holding += 1
         r.target = dst
         seconds = r.prompt * self.cluster.kv_bytes_per_token / (link.bytes_per_s * self.cluster.gpus)
         if link.layerwise:  # each layer leaves as soon as it is computed (Splitwise section 4.3)
@@ -270,13 +169,12 @@ class _Run:
 
     def arrived(self, src: Instance, r: Request, now: float) -> None:
         r.sent = now
-        src.holding -= 1
         dst = r.target
         dst.incoming -= 1
-        dst.waiting.append(r)
-        self.kick(dst, now)
-        if not src.busy:
-            self.start_step(src, now)
+        dst.add(r, now)
+        self.sync(dst, now)
+        src.release(now)
+        self.sync(src, now)
 
     def run(self, requests: list[Request]) -> bool:
         for r in requests:
@@ -295,22 +193,6 @@ class _Run:
             else:
                 self.arrived(obj[0], obj[1], now)
         return True
-
-
-def _steps_done(inst: Instance, now: float) -> int:
-    """Whole steps of the running stretch finished by *now*."""
-    t = max(0.0, now - inst.start)
-    if inst.delta > 0:
-        a, b = inst.delta / 2.0, inst.t0 - inst.delta / 2.0
-        j = int((-b + math.sqrt(b * b + 4 * a * t)) / (2 * a))
-    else:
-        j = int(t / inst.t0) if inst.t0 > 0 else inst.steps
-    j = max(0, min(j, inst.steps))
-    while j > 0 and inst.elapsed(j) > t:
-        j -= 1
-    while j < inst.steps and inst.elapsed(j + 1) <= t:
-        j += 1
-    return j
 
 
 def simulate(cluster: Cluster, sm: Any, workload: list[tuple[float, int, int]], rate: float,
