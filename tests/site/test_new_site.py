@@ -90,6 +90,14 @@ def test_skeleton_templates_are_this_sites_current_ones() -> None:
     assert (SKELETON / "docs/assets/css/site.css").resolve() == (ROOT / "docs/assets/css/site.css").resolve()
 
 
+def test_readme_walks_through_the_new_site() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Your own site", 1)[1].split("\n## ", 1)[0]
+    steps = [section.index(command) for command in ("make new-site DIR=", "make serve", "make test")]
+    assert steps == sorted(steps)
+    assert "--source" in section and "meta.inferfolio" in section
+
+
 def test_new_site_refuses_a_folder_with_files(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(FileExistsError, match="not an empty folder"):
@@ -102,12 +110,16 @@ def test_new_site_refuses_a_folder_with_files(tmp_path: Path) -> None:
     assert (tmp_path / "keep.txt").read_text(encoding="utf-8") == "mine" and len(list(tmp_path.iterdir())) == 1
 
 
+#: `make` in this checkout without its `install` step (never a download in a test, even when pyproject.toml is newer).
+MAKE_OFFLINE = ["make", "--no-print-directory", "-o", ".venv/.installed", "-C", str(ROOT)]
+
+
 def test_make_new_site_prints_the_next_commands(tmp_path: Path) -> None:
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "new-site", f"DIR={tmp_path / 'site-a'}",
+    result = subprocess.run([*MAKE_OFFLINE, "new-site", f"DIR={tmp_path / 'site-a'}",
                              "RESUME=native"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "make serve" in result.stdout and "make test" in result.stdout
     assert (tmp_path / "site-a" / "docs" / "resume.yml").is_file() and not (tmp_path / "site-a" / "docs" / "resume.json").exists()
-    usage = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "new-site"], capture_output=True, text=True,
+    usage = subprocess.run([*MAKE_OFFLINE, "new-site"], capture_output=True, text=True,
                            timeout=300)
     assert usage.returncode != 0 and "usage: make new-site DIR=" in usage.stdout

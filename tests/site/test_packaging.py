@@ -67,6 +67,14 @@ def _check_widget_site(site: Path) -> None:
     assert str(ROOT) not in page
 
 
+def test_readme_documents_the_configuration_tested_here() -> None:
+    """README "The widgets in any MkDocs site" shows this file's configuration and the pinned npm command."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The widgets in any MkDocs site", 1)[1].split("\n## ", 1)[0]
+    assert f"```yaml\n{MINIMAL_CONFIG}```" in section
+    assert f"npm install pyodide@{assets.PYODIDE_VERSION}" in section
+
+
 def test_pyodide_pin_is_the_one_package_json_installs() -> None:
     package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
     assert package["dependencies"]["pyodide"] == assets.PYODIDE_VERSION
