@@ -39,7 +39,22 @@ def person_data(resume: dict[str, Any], site_url: str, image: str | None = None)
     if current is not None:
         data["jobTitle"] = current["role"]
         data["worksFor"] = {"@type": "Organization", "name": current["company"]}
+    data.update(_person_sections(resume))
     return data
+
+
+def _person_sections(resume: dict[str, Any]) -> dict[str, Any]:
+    """The schema.org Person properties of the résumé's sections beyond work (only those it has)."""
+    properties = {
+        "alumniOf": [{"@type": "EducationalOrganization", "name": entry["institution"]}
+                     for entry in resume.get("education", [])],
+        "award": [entry["title"] for entry in resume.get("awards", [])],
+        "hasCredential": [{"@type": "EducationalOccupationalCredential", "name": entry["name"],
+                           **({"recognizedBy": {"@type": "Organization", "name": entry["issuer"]}} if "issuer" in entry else {})}
+                          for entry in resume.get("certificates", [])],
+        "knowsLanguage": [entry["language"] for entry in resume.get("languages", [])],
+    }
+    return {name: value for name, value in properties.items() if value}
 
 
 def person_jsonld(resume: dict[str, Any], site_url: str, image: str | None = None) -> Markup:

@@ -205,6 +205,17 @@ def test_jsonld_keeps_the_exact_author_text(hostile_site: Path) -> None:
     assert posting["description"] == DESCRIPTION
 
 
+@pytest.mark.parametrize("page", ["index.html", "resume/index.html"])
+def test_person_jsonld_of_the_new_sections_keeps_the_exact_text(hostile_site: Path, page: str) -> None:
+    (person,) = [data for data in map(json.loads, _jsonld(hostile_site / page)) if data.get("@type") == "Person"]
+    assert person["name"] == NAME and person["address"]["addressLocality"] == HOSTILE_SECTIONS["location"]
+    assert person["alumniOf"] == [{"@type": "EducationalOrganization", "name": _hostile("institution")}]
+    assert person["award"] == [_hostile("award")]
+    assert person["hasCredential"] == [{"@type": "EducationalOccupationalCredential", "name": _hostile("certificate"),
+                                        "recognizedBy": {"@type": "Organization", "name": _hostile("issuer")}}]
+    assert person["knowsLanguage"] == [_hostile("language")[:60]]
+
+
 def _jsonld(page: Path) -> list[str]:
     collector = _Collector()
     collector.feed(page.read_text(encoding="utf-8"))
