@@ -77,7 +77,8 @@ SECTIONS = ("Summary", "Experience", "Education", "Selected projects", "Publicat
 
 
 @pytest.fixture(scope="module")
-def complete_resume_page(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def complete_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of a served new site whose résumé is the JSON Resume sample with every section and a photo."""
     from buildtools import run_mkdocs_build, serve_directory
     from sample_site import new_site
 
@@ -85,12 +86,37 @@ def complete_resume_page(browser, tmp_path_factory: pytest.TempPathFactory) -> I
     result = run_mkdocs_build(folder / "site", folder / "mkdocs.yml")
     assert result.returncode == 0, result.stderr[-4000:]
     server, url = serve_directory(folder / "site")
-    page = browser.new_page(color_scheme="dark")
-    page.goto(url + "resume/")
-    yield page
-    page.close()
+    yield url
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def complete_resume_page(browser, complete_site: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    page = browser.new_page(color_scheme="dark")
+    page.goto(complete_site + "resume/")
+    yield page
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "width", "scale"), [("", 320, 3), ("resume/", 1280, 1)])
+def test_the_photo_comes_from_the_site_itself(browser, complete_site: str, path: str, width: int,  # type: ignore[no-untyped-def]
+                                             scale: int) -> None:
+    """No request leaves the site's origin, and the browser picks the photo size for its screen from srcset."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=scale)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(complete_site + path, wait_until="networkidle")
+    photo = page.eval_on_selector(".if-photo", "img => [img.complete && img.naturalWidth, img.currentSrc]")
+    context.close()
+    origin = urlsplit(complete_site).netloc
+    assert [url for url in requested if urlsplit(url).scheme != "data" and urlsplit(url).netloc != origin] == []
+    photos = [url for url in requested if "/assets/images/photo-" in url]
+    # naturalWidth is in CSS pixels (the file's width over its srcset density): the file name has its real width.
+    assert photos == [photo[1]] and photo[1].endswith(f"-{128 * scale}.jpg") and photo[0] == 128, (photos, photo)
 
 
 def test_every_section_is_on_the_page_with_links_named(complete_resume_page) -> None:  # type: ignore[no-untyped-def]
