@@ -5,12 +5,16 @@
 which is what the new site's own ``make install`` and first build would make.
 With ``complete=True`` its résumé is the JSON Resume sample with every
 section (``tests/fixtures/jsonresume/complete.json``), with a photo and the
-project page the sample links to.
+project page the sample links to.  ``offline_venv`` makes a virtual
+environment that installs and builds without a package index.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 from buildtools import ROOT
@@ -49,3 +53,21 @@ def new_site(dest: Path, resume_format: str = "jsonresume", complete: bool = Fal
                                        "      - projects/example-project.md\n      - projects/walcheck.md\n"),
                           encoding="utf-8")
     return dest
+
+
+def offline_venv(venv: Path) -> Path:
+    """A new virtual environment at *venv* that sees this venv's packages (pip, setuptools, MkDocs ...) behind its own.
+
+    Made without pip of its own, so ``venv/bin/python -m pip`` is this venv's pip
+    and builds with this venv's setuptools (``--no-build-isolation``) need no
+    index.  The packages come through a path file listing this venv's
+    site-packages as a plain folder: its editable-install hooks do not run, so
+    ``inferfolio`` is importable there only once installed into *venv*.
+    Returns the new environment's site-packages folder.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                  capture_output=True, text=True, check=True, timeout=60).stdout.strip())
+    (purelib / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    return purelib

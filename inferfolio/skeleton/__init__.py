@@ -8,7 +8,7 @@ templates and styles, a ``Makefile`` whose ``make serve`` and ``make test``
 set everything up, and a test.  The new site installs inferfolio (the MkDocs
 plugins and the ``inferlab`` core) with pip from *source*, the copy of
 inferfolio it was made from, and Pyodide from npm at the version this
-inferfolio pins.
+inferfolio pins (``package-lock.json``: see :mod:`.lockfile`).
 
 The templates (``overrides/``) and ``site.css`` in ``site/`` are links to
 this repository's own, so a new site starts from the current ones and owns

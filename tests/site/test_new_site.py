@@ -14,8 +14,9 @@ import pytest
 import jsonresume_shapes
 from buildtools import ROOT, run_mkdocs_build
 from inferfolio.skeleton import RESUME_FILES, SKELETON, create_site
+from inferfolio.skeleton.lockfile import site_lock
 from inferfolio.widgets.assets import PYODIDE_VERSION
-from sample_site import new_site
+from sample_site import new_site, offline_venv
 
 #: Words that belong to this site's owner and content (the seeds' facts); a new site has none of them.
 OWNER_WORDS = re.compile(r"Harshit|Joshi|Alexa|Amazon|hpj1992|poke\.site|Hadoop|GenAI Worksheets", re.IGNORECASE)
@@ -65,19 +66,50 @@ def test_new_site_commands_point_at_this_inferfolio(built_new_site: tuple[Path, 
     dry_run = subprocess.run(["make", "-n", "-C", str(folder), "test"], capture_output=True, text=True, timeout=60)
     assert dry_run.returncode == 0, dry_run.stderr
     assert f'pip install --quiet --disable-pip-version-check "{ROOT}" "pytest>=8"' in dry_run.stdout
-    assert "npm install" in dry_run.stdout and "pytest -q tests" in dry_run.stdout
+    assert "npm ci" in dry_run.stdout and "pytest -q tests" in dry_run.stdout
     assert (folder / ".gitignore").is_file() and not (folder / "gitignore").exists()
 
 
 @pytest.mark.slow
-def test_new_sites_own_test_passes(tmp_path: Path) -> None:
-    """What `make test` runs in the new site, after `make install`: its own pytest file, which builds it."""
-    folder = new_site(tmp_path / "my-site")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=folder,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+def test_new_sites_make_test_installs_and_passes(tmp_path: Path) -> None:
+    """The new site's own `make test`, install included: pip installs inferfolio from this checkout into the
+    site's .venv and `npm ci` installs the locked Pyodide, then its pytest file builds the site.
+
+    Offline: the .venv is made beforehand to see this venv's packages (``offline_venv``), pip gets no index and
+    builds with this venv's setuptools, and npm reads its cache (filled by this checkout's `npm ci`).
+    """
+    folder = tmp_path / "my-site"
+    create_site(folder, source=str(ROOT))
+    purelib = offline_venv(folder / ".venv")
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV", "MAKEFLAGS")}
+    env.update(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0", npm_config_offline="true", PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(["make", "--no-print-directory", "test"], cwd=folder, capture_output=True, text=True,
+                            timeout=600, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
+    assert (purelib / "inferfolio" / "skeleton" / "site" / "mkdocs.yml").is_file(), "inferfolio was not installed"
+    installed = json.loads((folder / "node_modules" / "pyodide" / "package.json").read_text(encoding="utf-8"))
+    assert installed["version"] == PYODIDE_VERSION and not (folder / "node_modules" / "lighthouse").exists()
+    again = subprocess.run(["make", "--no-print-directory", "-q", "install"], cwd=folder, timeout=60, env=env)
+    assert again.returncode == 0, "install is not up to date after make test"
+
+
+def test_skeleton_lock_is_this_repositorys_pyodide() -> None:
+    """The new site's package-lock.json is cut from this repository's (regenerate it with inferfolio.skeleton.lockfile)."""
+    shipped = json.loads((SKELETON / "package-lock.json").read_text(encoding="utf-8"))
+    assert shipped == site_lock(json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8")))
+    assert shipped["packages"]["node_modules/pyodide"]["version"] == PYODIDE_VERSION
+    assert json.loads((SKELETON / "package.json").read_text(encoding="utf-8"))["name"] == shipped["name"]
+
+
+def test_site_lock_follows_npms_lookup() -> None:
+    lock = {"lockfileVersion": 3, "packages": {
+        "": {}, "node_modules/a": {"version": "1", "dependencies": {"b": "^1", "c": "^1"}},
+        "node_modules/a/node_modules/b": {"version": "1.5", "dependencies": {"c": "^1"}},
+        "node_modules/b": {"version": "2"}, "node_modules/c": {"version": "1.1"}, "node_modules/d": {"version": "9"}}}
+    assert list(site_lock(lock, "a")["packages"]) == ["", "node_modules/a", "node_modules/a/node_modules/b", "node_modules/c"]
+    with pytest.raises(KeyError, match="e \\(needed by node_modules/a\\) is not locked"):
+        site_lock({"lockfileVersion": 3, "packages": {"node_modules/a": {"dependencies": {"e": "1"}}}}, "a")
 
 
 def test_skeleton_templates_are_this_sites_current_ones() -> None:

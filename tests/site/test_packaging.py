@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from buildtools import ROOT, run_mkdocs_build
 from inferfolio.widgets import assets
 from inferfolio.widgets.wheel import build_core_wheel, core_package_dir, source_hash
+from sample_site import offline_venv
 
 #: The whole configuration another site needs (README: "The widgets in any MkDocs site").
 MINIMAL_CONFIG = """site_name: Someone else's notes
@@ -142,9 +142,8 @@ def test_an_error_in_the_other_site_names_its_file_and_line(tmp_path: Path) -> N
 def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding inferfolio installed from this repository's wheel (not editable).
 
-    Built offline: the wheel with this venv's setuptools, MkDocs and the other
-    dependencies seen through a path file pointing at this venv's site-packages
-    (a plain path: its editable-install hooks do not run).
+    Built offline: the wheel with this venv's setuptools; MkDocs and the other
+    dependencies seen through ``offline_venv``'s path file.
     """
     base = tmp_path_factory.mktemp("installed")
     dist = base / "dist"
@@ -154,15 +153,11 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = dist.glob("inferfolio-*.whl")
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                  capture_output=True, text=True, check=True).stdout.strip())
+    purelib = offline_venv(venv)
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                                 "--disable-pip-version-check", "--target", str(purelib), str(wheel)],
                                capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stderr[-3000:]
-    (purelib / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return venv
 
 
