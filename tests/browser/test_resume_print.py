@@ -159,3 +159,25 @@ def test_every_section_prints_cleanly(complete_resume_page) -> None:  # type: ig
     assert any(p.images for p in reader.pages)  # the photo
     for chrome in ("Skip to content", "Initializing search", "Copyright", "Print this page"):
         assert chrome not in text
+
+
+@pytest.mark.parametrize(("scheme", "width"), [("light", 320), ("dark", 1280)])
+def test_every_section_is_accessible_and_fits_a_phone(browser, complete_site: str, scheme: str,  # type: ignore[no-untyped-def]
+                                                     width: int) -> None:
+    """axe (WCAG A/AA) on the home and résumé pages of the sample with every section, photo included."""
+    from axe import axe_violations, describe
+
+    # axe is injected as a script: the page's Content-Security-Policy would refuse it.
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True,
+                                  reduced_motion="reduce")
+    page = context.new_page()
+    failures = []
+    for path in ("", "resume/"):
+        page.goto(complete_site + path, wait_until="load")
+        violations = axe_violations(page)
+        if violations:
+            failures.append(f"/{path}:\n{describe(violations)}")
+        if page.evaluate("document.documentElement.scrollWidth") > width:
+            failures.append(f"/{path}: wider than {width} px")
+    context.close()
+    assert failures == [], "\n".join(failures)
