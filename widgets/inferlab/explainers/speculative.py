@@ -31,6 +31,7 @@ import math
 import random
 from typing import Any
 
+from inferlab.catalog import choices
 from inferlab.formulas import Formula
 from inferlab.inputs import InputError, Param, Params
 from inferlab.ui import svg
@@ -48,30 +49,6 @@ PAIR_TOKENS = (" the", " a", " this", " that", " one", " my", " our", " every")
 MATCHED_HEAD = 6
 
 
-def _models() -> list[str]:
-    from inferlab.llamacpp.calculator import list_models
-
-    return [m["name"] for m in list_models()]
-
-
-def _model_labels() -> dict[str, str]:
-    from inferlab.llamacpp.calculator import list_models
-
-    return {m["name"]: m["display_name"] for m in list_models()}
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.calculator import list_quants
-
-    return [q["name"] for q in list_quants()]
-
-
-def _hardware() -> list[str]:
-    from inferlab.llamacpp.calculator import list_hardware
-
-    return [h["name"] for h in list_hardware()]
-
-
 PARAMS = Params([
     Param("acceptance", "float", 0.8, "Acceptance rate α", low=0, high=1, step=0.01, control="range",
           help="chance the target keeps a drafted token"),
@@ -80,12 +57,12 @@ PARAMS = Params([
     Param("draft_cost", "float", None, "Draft cost c", low=0, high=2, step=0.01, optional=True,
           none_means="from the speed model: draft step ÷ target step at batch 1",
           help="one draft step as a fraction of one target step, at every batch size"),
-    Param("model", "choice", "qwen2.5-32b", "Target model", choices=_models, labels=_model_labels),
-    Param("draft_model", "choice", "qwen2.5-0.5b", "Draft model", choices=_models, labels=_model_labels,
+    Param("model", "choice", "qwen2.5-32b", "Target model", choices=choices.models, labels=choices.model_labels),
+    Param("draft_model", "choice", "qwen2.5-0.5b", "Draft model", choices=choices.models, labels=choices.model_labels,
           help="must share the target's tokenizer (not checked)"),
-    Param("quant", "choice", "Q4_K_M", "Target quantization", choices=_quants),
-    Param("draft_quant", "choice", "Q8_0", "Draft quantization", choices=_quants),
-    Param("hardware", "choice", "h100-pcie", "Hardware", choices=_hardware),
+    Param("quant", "choice", "Q4_K_M", "Target quantization", choices=choices.file_types),
+    Param("draft_quant", "choice", "Q8_0", "Draft quantization", choices=choices.file_types),
+    Param("hardware", "choice", "h100-pcie", "Hardware", choices=choices.hardware, labels=choices.hardware_labels),
     Param("batch", "int", 1, "Concurrent sequences", low=1, high=256, control="range"),
     Param("depth", "int", 0, "Tokens cached per sequence", low=0, high=131_072, suffixes=True,
           help="context depth the speed model decodes at"),

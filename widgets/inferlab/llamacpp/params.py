@@ -10,27 +10,10 @@ common/arg.cpp.
 
 from __future__ import annotations
 
+from inferlab.catalog import choices
 from inferlab.inputs import Param, Params
 
 LLAMA_COMMON_H = "llama.cpp common/common.h (common_params defaults)"
-
-
-def _models() -> list[str]:
-    from inferlab.catalog.models import model_names
-
-    return [*model_names(), "custom"]
-
-
-def _model_labels() -> dict[str, str]:
-    from inferlab.catalog.models import PRESETS
-
-    return {**{k: v.display_name for k, v in PRESETS.items()}, "custom": "Custom shape"}
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.quant_recipes import ALIASES, FILE_TYPES
-
-    return [*FILE_TYPES, *ALIASES]
 
 
 def _kv_types() -> list[str]:
@@ -39,26 +22,14 @@ def _kv_types() -> list[str]:
     return list(KV_TYPES)
 
 
-def _hardware() -> list[str]:
-    from inferlab.catalog.hardware import hardware_names
-
-    return [*hardware_names(), "custom"]
-
-
-def _hardware_labels() -> dict[str, str]:
-    from inferlab.catalog.hardware import HARDWARE
-
-    return {**{k: v.display_name for k, v in HARDWARE.items()}, "custom": "Custom GPU"}
-
-
 PARAMS = Params((
-    Param("model", "choice", "llama-3-8b", "Model", choices=_models, labels=_model_labels,
+    Param("model", "choice", "llama-3-8b", "Model", choices=choices.models_and_custom, labels=choices.model_labels,
           help="preset name, or 'custom' with a parameter count and shape overrides",
           source="inferlab.catalog.model_presets (cited Hugging Face configs)"),
     Param("params", "float", None, "Parameters", unit="parameters", low=1e8, high=2e12,
           optional=True, none_means="the preset's own", suffixes=True, control="text",
           help="custom model: total parameter count, e.g. 70B (a Llama-3-style shape is derived)"),
-    Param("quant", "choice", "Q4_K_M", "Quantization", choices=_quants,
+    Param("quant", "choice", "Q4_K_M", "Quantization", choices=choices.file_types_and_aliases,
           help="llama-quantize file type", source="tools/quantize/quantize.cpp QUANT_OPTIONS"),
     Param("imatrix", "bool", None, "Importance matrix", optional=True,
           none_means="only where llama-quantize requires one",
@@ -75,7 +46,7 @@ PARAMS = Params((
           flag="--flash-attn", aliases=("-fa",),
           help="changes the compute buffers; auto enables it where the backend supports it",
           source=LLAMA_COMMON_H + ": flash_attn_type = LLAMA_FLASH_ATTN_TYPE_AUTO"),
-    Param("hardware", "choice", None, "Hardware", choices=_hardware, labels=_hardware_labels,
+    Param("hardware", "choice", None, "Hardware", choices=choices.hardware_and_custom, labels=choices.hardware_labels,
           optional=True, none_means="ddr5-desktop (CPU only), or rtx-4090 when gpu_layers > 0",
           help="machine preset; 'custom' takes device_memory_gib, device_bandwidth_gbs, device_tflops",
           source="inferlab.catalog.hardware_presets (datasheets)"),

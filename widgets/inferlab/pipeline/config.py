@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from inferlab.catalog import choices
 from inferlab.inputs import InputError, Param, Params
 
 PATTERNS = ("constant", "diurnal", "bursty")
@@ -35,24 +36,6 @@ MAX_SLOTS = 1024
 
 _ASSUMED = "assumed: a round figure for a small deployment"
 _SQS = "Amazon SQS developer guide: visibility timeout 30 s by default, 0 s to 12 h"
-
-
-def _models() -> list[str]:
-    from inferlab.catalog.models import PRESETS
-
-    return list(PRESETS)
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.quant_recipes import FILE_TYPES
-
-    return list(FILE_TYPES)
-
-
-def _hardware() -> list[str]:
-    from inferlab.catalog.hardware import HARDWARE
-
-    return list(HARDWARE)
 
 
 def _in(param: Param) -> Any:
@@ -153,15 +136,15 @@ class Config:
         source="Zipf-like popularity, as Breslau et al. (INFOCOM 1999) measured for web requests"))
     # --- llama.cpp inference ---
     model: str | None = _in(Param(
-        "model", "choice", None, "Model", choices=_models, optional=True,
+        "model", "choice", None, "Model", choices=choices.models, labels=choices.model_labels, optional=True,
         none_means="plain prefill_tps and decode_tps",
         help="With quant and hardware: prefill and decode speeds from the llama.cpp calculator.",
         source="none: the plain rates"))
     quant: str | None = _in(Param(
-        "quant", "choice", None, "Quantization", choices=_quants, optional=True, none_means="no model",
+        "quant", "choice", None, "Quantization", choices=choices.file_types, optional=True, none_means="no model",
         help="llama.cpp file type of the model.", source="none: the plain rates"))
     hardware: str | None = _in(Param(
-        "hardware", "choice", None, "Hardware", choices=_hardware, optional=True, none_means="no model",
+        "hardware", "choice", None, "Hardware", choices=choices.hardware, labels=choices.hardware_labels, optional=True, none_means="no model",
         help="Device each llama.cpp server runs on (every layer on the GPU when there is one).",
         source="none: the plain rates"))
     prefill_tps: float = _in(Param(

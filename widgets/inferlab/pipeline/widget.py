@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from inferlab.inputs import Param, Params
+from inferlab.pipeline.config import PARAMS as CONFIG
+from inferlab.pipeline.config import RUN_PARAMS as RUN
 from inferlab.pipeline.metrics import HistogramSnapshot, LatencyHistogram
 from inferlab.pipeline.status import describe
 from inferlab.ui import html, svg
@@ -42,50 +44,37 @@ NODES = (
 )
 
 
-def _models() -> list[str]:
-    from inferlab.llamacpp.calculator import list_models
+def _from_config(field: str, name: str | None = None, **changes: Any) -> Param:
+    """The simulator's declaration of *field* (label, unit, help, source), under the widget's *name*.
 
-    return [m["name"] for m in list_models()]
-
-
-def _labels(kind: str) -> dict[str, str]:
-    from inferlab.llamacpp import calculator
-
-    rows = calculator.list_models() if kind == "model" else calculator.list_hardware()
-    return {r["name"]: r["display_name"] for r in rows}
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.calculator import list_quants
-
-    return [q["name"] for q in list_quants()]
-
-
-def _hardware() -> list[str]:
-    from inferlab.llamacpp.calculator import list_hardware
-
-    return [h["name"] for h in list_hardware()]
+    *changes* are the widget's own choices only: a starting value for the page
+    and a range the browser can run within its event budget.
+    """
+    return CONFIG[field].with_(name=name or field, flag=None, aliases=(), **changes)
 
 
 PARAMS = Params([
-    Param("workers", "int", 32, "Workers", unit="orchestrator processes", low=1, high=256, control="range"),
-    Param("arrival_rate", "float", 20.0, "Arrival rate", unit="requests/s", low=0.5, high=200, step=0.5,
-          control="range"),
-    Param("cache", "bool", True, "Cache (Redis response cache)"),
-    Param("model", "choice", "llama-3-8b", "Model", choices=_models, labels=lambda: _labels("model")),
-    Param("quant", "choice", "Q4_K_M", "Quantization", choices=_quants),
-    Param("hardware", "choice", "rtx-4090", "Hardware", choices=_hardware, labels=lambda: _labels("hardware")),
-    Param("replicas", "int", 4, "llama.cpp servers", low=1, high=64, control="range"),
-    Param("gpus", "int", 1, "GPUs per server", low=1, high=8,
-          help="each llama-server splits the model's layers over this many GPUs; a model that does not fit is refused"),
-    Param("slots", "int", 16, "Slots per server (-np)", low=1, high=256, control="range"),
-    Param("spike", "float", 3.0, "Load spike size", unit="× arrival rate", low=1.5, high=20, step=0.5),
-    Param("spike_s", "float", 10.0, "Load spike length", unit="s", low=1, high=120, step=1),
-    Param("spike_at", "float", 30.0, "Scheduled spike", unit="s into the run", low=0, high=600, step=1,
-          optional=True, none_means="no scheduled spike",
-          help="the pre-rendered run fires one spike here, so the page opens on a queue that builds and drains"),
-    Param("warmup_s", "float", 60.0, "Pre-rendered run length", unit="s", low=5, high=600, step=1),
-    Param("seed", "int", 1, "Random seed", low=0, high=2**31 - 1),
+    _from_config("workers", default=32, high=256, control="range",
+                 source="32 leaves half of the 4 x 16 slots without a worker, so the page opens on the pool as the "
+                        "bottleneck"),
+    _from_config("arrival_rate", low=0.5, high=200, control="range"),
+    _from_config("cache_enabled", "cache"),
+    _from_config("model", default="llama-3-8b", optional=False, none_means="",
+                 source="an 8B model at 4 bits, the size one 24 GB GPU serves"),
+    _from_config("quant", default="Q4_K_M", optional=False, none_means="", source="llama.cpp's common 4-bit file"),
+    _from_config("hardware", default="rtx-4090", optional=False, none_means="", source="one 24 GB consumer GPU"),
+    _from_config("replicas", high=64, control="range"),
+    _from_config("gpus"),
+    _from_config("slots", high=256, control="range"),
+    _from_config("spike_multiplier", "spike", low=1.5, high=20),
+    _from_config("spike_duration_s", "spike_s", low=1, low_open=False, high=120),
+    _from_config("spike_at_s", "spike_at", default=30.0, high=600, label="Scheduled spike", unit="s into the run",
+                 none_means="no scheduled spike",
+                 help="The pre-rendered run fires one spike here, so the page opens on a queue that builds and "
+                      "drains.", source="30 s: half-way through the pre-rendered minute"),
+    Param("warmup_s", "float", 60.0, "Pre-rendered run length", unit="s", low=5, high=600, step=1,
+          help="Simulated seconds run at build time for the figure a reader sees first.", source="a minute"),
+    RUN["seed"].with_(default=1, high=2**31 - 1, source="1 (any seed; the same seed gives the same run)"),
 ])
 
 

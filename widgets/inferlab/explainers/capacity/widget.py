@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from inferlab.catalog import choices
 from inferlab.explainers.capacity.report import SENSITIVITY, STEP, answer, sensitivity
 from inferlab.explainers.capacity.solve import Question
 from inferlab.formulas import Formula
@@ -17,36 +18,6 @@ from inferlab.inputs import Param, Params
 from inferlab.ui import svg
 from inferlab.ui.widget import Chart, Metric, Preset, Table, View, Widget
 from inferlab.units import ms_text, percent_text
-
-
-def _models() -> list[str]:
-    from inferlab.catalog.models import model_names
-
-    return model_names()
-
-
-def _model_labels() -> dict[str, str]:
-    from inferlab.catalog.models import PRESETS
-
-    return {k: v.display_name for k, v in PRESETS.items()}
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.quant_recipes import FILE_TYPES
-
-    return list(FILE_TYPES)
-
-
-def _gpu_hardware() -> list[str]:
-    from inferlab.catalog.hardware import HARDWARE
-
-    return [k for k, h in HARDWARE.items() if h.gpu is not None]
-
-
-def _hardware_labels() -> dict[str, str]:
-    from inferlab.catalog.hardware import HARDWARE
-
-    return {k: h.display_name for k, h in HARDWARE.items()}
 
 
 _ASSUMED = "assumed for the code-completion case study (see the post)"
@@ -69,10 +40,10 @@ PARAMS = Params([
           step=0.05, help="llama-server --cache-reuse: tokens of the previous keystroke's prompt kept in the slot "
                           "are not read again (the simulator has no prompt cache, so its check runs at 0).",
           source="0: every prompt read in full"),
-    Param("model", "choice", "qwen2.5-0.5b", "Model", choices=_models, labels=_model_labels,
+    Param("model", "choice", "qwen2.5-0.5b", "Model", choices=choices.models, labels=choices.model_labels,
           source="Qwen2.5 0.5B: the shape of Qwen2.5-Coder-0.5B (arXiv 2409.12186)"),
-    Param("quant", "choice", "Q8_0", "Weights", choices=_quants, help="llama.cpp file type", source=_ASSUMED),
-    Param("hardware", "choice", "l40s", "GPU", choices=_gpu_hardware, labels=_hardware_labels, source=_ASSUMED),
+    Param("quant", "choice", "Q8_0", "Weights", choices=choices.file_types, help="llama.cpp file type", source=_ASSUMED),
+    Param("hardware", "choice", "l40s", "GPU", choices=choices.gpus, labels=choices.hardware_labels, source=_ASSUMED),
     Param("gpus_per_server", "int", 1, "GPUs per server", "GPUs", low=1, high=8,
           help="one llama-server spread over this many GPUs (layer split)"),
     Param("batch_tokens", "int", 2048, "Batch tokens (-b)", "tokens per step", low=16, high=65536,

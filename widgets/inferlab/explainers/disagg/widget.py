@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from inferlab.catalog import choices
 from inferlab.explainers.disagg import model
 from inferlab.explainers.disagg.links import LINKS, link_labels, link_names
 from inferlab.formulas import Formula
@@ -19,44 +20,14 @@ from inferlab.ui.widget import Chart, Metric, Preset, Table, View, Widget
 from inferlab.units import percent_text, seconds_text, size_text
 
 
-def _models() -> list[str]:
-    from inferlab.catalog.models import model_names
-
-    return model_names()
-
-
-def _model_labels() -> dict[str, str]:
-    from inferlab.catalog.models import PRESETS
-
-    return {k: v.display_name for k, v in PRESETS.items()}
-
-
-def _quants() -> list[str]:
-    from inferlab.llamacpp.quant_recipes import FILE_TYPES
-
-    return list(FILE_TYPES)
-
-
-def _gpu_hardware() -> list[str]:
-    from inferlab.catalog.hardware import HARDWARE
-
-    return [k for k, h in HARDWARE.items() if h.gpu is not None and not h.unified]
-
-
-def _hardware_labels() -> dict[str, str]:
-    from inferlab.catalog.hardware import HARDWARE
-
-    return {k: h.display_name for k, h in HARDWARE.items()}
-
-
 DISTSERVE = "DistServe (arXiv 2401.09670) figure 1"
 
 PARAMS = Params([
-    Param("model", "choice", "llama-2-13b", "Model", choices=_models, labels=_model_labels,
+    Param("model", "choice", "llama-2-13b", "Model", choices=choices.models, labels=choices.model_labels,
           source="Llama 2 13B has OPT-13B's attention (DistServe's 13B model)"),
-    Param("quant", "choice", "F16", "Weights", choices=_quants, help="llama.cpp file type",
+    Param("quant", "choice", "F16", "Weights", choices=choices.file_types, help="llama.cpp file type",
           source="DistServe serves FP16"),
-    Param("hardware", "choice", "a100-80gb", "GPU", choices=_gpu_hardware, labels=_hardware_labels,
+    Param("hardware", "choice", "a100-80gb", "GPU", choices=choices.discrete_gpus, labels=choices.hardware_labels,
           source=DISTSERVE + ": one 80 GB A100"),
     Param("gpus", "int", 1, "GPUs per instance", unit="GPUs", low=1, high=8,
           help="one llama-server spread over this many GPUs (layer split); the KV cache leaves over all their links"),

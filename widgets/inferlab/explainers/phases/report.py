@@ -25,31 +25,20 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from inferlab.catalog import choices
 from inferlab.inputs import InputError, Param, Params
 from inferlab.llamacpp.params import PARAMS as LLAMA
 
 from .model import Request, Schedule, Work, batch_requests, interference, main_roof, published_points, run
 
 
-def _model_names() -> list[str]:
-    from inferlab.catalog.models import model_names
-
-    return model_names()
-
-
-def _hardware_names() -> list[str]:
-    from inferlab.catalog.hardware import hardware_names
-
-    return hardware_names()
-
-
 #: Longest context any preset has (the per-model limit is checked in :func:`report`).
 MAX_TOKENS = 163_840
 
 PARAMS = Params([
-    LLAMA["model"].with_(choices=_model_names, help="model preset (shapes from inferlab.catalog)"),
+    LLAMA["model"].with_(choices=choices.models, help="model preset (shapes from inferlab.catalog)"),
     LLAMA["quant"],
-    LLAMA["hardware"].with_(default="rtx-4090", optional=False, none_means="", choices=_hardware_names,
+    LLAMA["hardware"].with_(default="rtx-4090", optional=False, none_means="", choices=choices.hardware,
                             help="machine preset; the roofline is its GPU's (or CPU's) datasheet peak and bandwidth"),
     LLAMA["gpus"],
     Param("prompt", "int", 2048, "Prompt", unit="tokens", low=1, high=MAX_TOKENS, suffixes="binary",
