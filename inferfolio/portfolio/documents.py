@@ -51,7 +51,25 @@ class _NoAliasLoader(yaml.SafeLoader):
     Author files have no use for them, and a walk over aliased nodes can be
     made to visit billions of nodes (nested aliases) or never end (an alias
     to its own parent).
+
+    Lines are counted the way editors count them: YAML also breaks lines at
+    NEL (U+0085) and the Unicode line and paragraph separators, which would
+    point an error past the end of a file that contains one inside a string.
     """
+
+    def forward(self, length: int = 1) -> None:
+        if self.pointer + length + 1 >= len(self.buffer):
+            self.update(length + 1)
+        while length:
+            ch = self.buffer[self.pointer]
+            self.pointer += 1
+            self.index += 1
+            if ch == "\n" or (ch == "\r" and self.buffer[self.pointer] != "\n"):
+                self.line += 1
+                self.column = 0
+            elif ch != "\ufeff":
+                self.column += 1
+            length -= 1
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
