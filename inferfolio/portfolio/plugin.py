@@ -48,6 +48,7 @@ from .posts import Post, front_matter_schema, load_posts
 from .radar import radar_svg
 from .resume import Resume, jsonresume_text, read_resume
 from .seo import blog_posting_jsonld, person_jsonld
+from .series import Series, read_series, series_context, use_series_template
 from .social import HEIGHT, WIDTH, Card, write_card
 
 #: Templates drawn from the résumé rather than from Markdown.
@@ -63,6 +64,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.photo: list[PhotoSize] = []
         self.resume_json_path = "resume.json"
         self.posts: list[Post] = []
+        self.series: list[Series] = []
         self.post_html: dict[str, str] = {}
         self.files: Files | None = None
         self.serving = False
@@ -143,6 +145,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         schema = front_matter_schema(self.categories, self._author_ids())
         try:
             self.posts, assets = load_posts(self.posts_path, self.blog_dir, self.root, schema)
+            self.series = read_series(self.posts, self._display)
         except ValueError as exc:
             raise PluginError(f"posts: {exc}") from None
         mounts = [(post.source, post.src_uri) for post in self.posts] + assets
@@ -177,6 +180,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if self.config.enabled:
             escape_page_meta(page.meta)
+            use_series_template(page.meta, self.series, page.file.src_uri)
         return markdown
 
     # -- pages ----------------------------------------------------------------
@@ -197,6 +201,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             context["resume_json"] = self.resume_json_path
         card = self._social_card(page, config) if self.config.social_cards and site_url else None
         context["social_card"] = card
+        context.update(series_context(self.series, self.published_posts(), page.file.src_uri))
         post = self._post_of(page)
         if post is not None and site_url:
             author = self.authors.get(next(iter(post.meta["authors"]), ""), config.site_author or config.site_name)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .series import FRONT_MATTER_FIELDS as SERIES_FIELDS, both_fields_or_neither
 from .schema import Bool, Choice, Date, Int, ListOf, Problem, Record, SchemaError, Str, validate
 from .xmltext import xml_problems
 
@@ -66,7 +67,9 @@ def front_matter_schema(categories: Sequence[str], authors: Sequence[str]) -> Re
             "slug": Str(max_len=80, pattern=r"[a-z0-9]+(-[a-z0-9]+)*", expected_text="lowercase words joined by '-'"),
             "readtime": Int(1, 180),
             "comments": Bool(),
+            **SERIES_FIELDS,
         },
+        rules=[both_fields_or_neither],
     )
 
 
