@@ -18,10 +18,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 install: $(STAMP)
 
+# setuptools 77+ reads the SPDX license string of pyproject.toml; the packaging and new-site tests build
+# wheels offline with this venv's setuptools (a fresh venv on Python 3.11 has 65.5).
 # One editable install gives the MkDocs plugins and the inferlab core (pyproject.toml ships both).
 $(STAMP): pyproject.toml widgets/pyproject.toml package.json package-lock.json tests/pyodide/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=77"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(PYODIDE_WHEELS)
