@@ -17,6 +17,11 @@ def axe_violations(page: object) -> list[dict]:
     """axe's violations on the current document (all rules axe runs by default: WCAG A/AA and best practices)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source())
+    # The site's CSS skips styling and layout of blocks far from the screen
+    # (content-visibility: auto).  axe reads colours and overlaps from the
+    # layout, and a skipped block sits at a guessed size, so its neighbours'
+    # positions are guesses too: draw everything, as scrolling would.
+    page.add_style_tag(content="* { content-visibility: visible !important; }")
     return page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});

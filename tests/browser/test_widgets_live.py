@@ -180,7 +180,7 @@ def test_url_restores_a_shared_configuration(page: tuple) -> None:
 
 def test_load_spike_raises_queue_depth_then_it_drains(page: tuple) -> None:
     pg, watch = page
-    pg.goto(watch.origin + PIPELINE_PAGE + f"?pipeline.workers=8&pipeline.arrival_rate={rate_for(0.6, 8)}")
+    pg.goto(watch.origin + PIPELINE_PAGE + f"?pipeline.workers=8&pipeline.spike_s=10&pipeline.arrival_rate={rate_for(0.6, 8)}")
     root = pg.locator('[data-widget="pipeline"]')
     root.scroll_into_view_if_needed()
     wait_state(pg, "pipeline", "live")
