@@ -164,7 +164,8 @@ def test_built_site_publishes_resume_json_next_to_the_resume(built_site: Path) -
     assert jsonresume_shapes.problems(written) == []
     assert written["basics"]["name"] == "Harshit Joshi" and written["meta"]["canonical"].endswith("/resume/resume.json")
     page = (built_site / "resume" / "index.html").read_text(encoding="utf-8")
-    assert '<link rel="alternate" type="application/json" title="Résumé (JSON Resume)" href="resume.json">' in page
+    assert '<a href="resume.json" type="application/json">JSON Resume</a>' in page
+    assert 'rel="alternate" type="application/json"' not in page   # Material would fetch resume/sitemap.xml
     assert not (built_site / "resume.yml").exists()
 
 
