@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from buildtools import run_mkdocs_build, serve_directory  # noqa: E402
+from buildtools import serve_directory, site_to_measure  # noqa: E402
 
 RUNTIME_MARKERS = ("/pyodide/", ".whl", "startup.bin", "worker.js")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -59,13 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-weight-") as tmp:
-        site = args.site
+        site = site_to_measure(args.site, Path(tmp))
         if site is None:
-            site = Path(tmp) / "site"
-            result = run_mkdocs_build(site)
-            if result.returncode != 0:
-                print(result.stderr[-4000:], file=sys.stderr)
-                return 1
+            return 1
         server, base = serve_directory(site)
         try:
             figures = measure(site, base)

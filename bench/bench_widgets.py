@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from buildtools import post_path, run_mkdocs_build, serve_directory  # noqa: E402
+from buildtools import post_path, serve_directory, site_to_measure  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -170,13 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-widgets-") as tmp:
-        site = args.site
+        site = site_to_measure(args.site, Path(tmp))
         if site is None:
-            site = Path(tmp) / "site"
-            result = run_mkdocs_build(site)
-            if result.returncode != 0:
-                print(result.stderr[-4000:], file=sys.stderr)
-                return 1
+            return 1
         server, base = serve_directory(site)
         try:
             figures = measure(base)

@@ -36,6 +36,18 @@ def run_mkdocs_build(site_dir: Path, config: Path = ROOT / "mkdocs.yml") -> subp
     )
 
 
+def site_to_measure(given: Path | None, scratch: Path) -> Path | None:
+    """*given* (an already built site), or a fresh ``--strict`` build in *scratch*/site; None when it fails (printed)."""
+    if given is not None:
+        return given
+    site = scratch / "site"
+    result = run_mkdocs_build(site)
+    if result.returncode != 0:
+        print(result.stderr[-4000:], file=sys.stderr)
+        return None
+    return site
+
+
 #: Content types a static host compresses (GitHub Pages, Netlify and Cloudflare all gzip these).
 COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml",
                     "application/wasm", "application/manifest+json")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from buildtools import ROOT, post_path, run_mkdocs_build, serve_directory  # noqa: E402
+from buildtools import ROOT, post_path, serve_directory, site_to_measure  # noqa: E402
 from reference_site import build_reference_site  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -176,13 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="audit-") as tmp:
         tmp_path = Path(tmp)
-        site = args.site
+        site = site_to_measure(args.site, tmp_path)
         if site is None:
-            site = tmp_path / "site"
-            result = run_mkdocs_build(site)
-            if result.returncode != 0:
-                print(result.stderr[-4000:], file=sys.stderr)
-                return 1
+            return 1
         reference = build_reference_site(tmp_path / "reference")
         server, url = serve_directory(site, host_headers=(site / "_headers").is_file())
         ref_server, ref_url = serve_directory(reference)
