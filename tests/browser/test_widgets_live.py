@@ -123,6 +123,56 @@ def test_static_prerender_without_javascript(browser: object, site_server: str) 
     context.close()
 
 
+def _shown_decode_speed(pg: object) -> tuple[str, ...]:
+    """The memory and decode speed the reader sees in the quant widget (the visible panel's metrics)."""
+    return tuple(pg.locator(f'[data-widget="quant"] [data-metric="{name}"]:visible').first.text_content().strip()
+                 for name in ("total_bytes", "decode_tokens_per_s"))
+
+
+def test_presets_switch_without_javascript(browser: object, site_server: str) -> None:
+    """Each preset is a radio button whose panel CSS shows: true numbers for each, no script."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(site_server + QUANT_PAGE)
+    root = pg.locator('[data-widget="quant"]')
+    assert root.get_attribute("data-state") == "static"
+    labels = root.locator(".ifw__presets label")
+    assert labels.count() >= 3
+    shown = [_shown_decode_speed(pg)]
+    for index in range(1, labels.count()):
+        labels.nth(index).click()
+        assert root.locator(f'.ifw-preset__radio[value="{index}"]').is_checked()
+        assert root.locator(".ifw__panel:visible").count() == 1
+        assert root.locator(f'.ifw__panel[data-panel="{index}"]').is_visible()
+        shown.append(_shown_decode_speed(pg))
+    assert len(set(shown)) == len(shown), shown     # each scenario shows its own numbers
+    labels.nth(0).click()
+    assert _shown_decode_speed(pg) == shown[0]
+    context.close()
+
+
+def test_a_preset_loads_into_the_live_widget(page: tuple) -> None:
+    pg, watch = page
+    pg.goto(watch.origin + QUANT_PAGE)
+    root = pg.locator('[data-widget="quant"]')
+    root.scroll_into_view_if_needed()
+    static_speed = metric(pg, "decode_tokens_per_s")
+    label = root.locator("label", has_text="70B on two RTX 4090s")
+    index = root.locator(f'#{label.get_attribute("for")}').get_attribute("value")
+    prerendered = json.loads(root.locator(f'.ifw__panel[data-panel="{index}"] [data-metric="decode_tokens_per_s"]')
+                             .get_attribute("data-value"))
+    label.click()
+    wait_state(pg, "quant", "live")
+    pg.wait_for_function("() => document.querySelector('[data-widget=quant] select[name=model]').value === 'llama-3.1-70b'",
+                         timeout=LIVE_TIMEOUT_MS)
+    assert root.locator('[name="gpus"]').input_value() == "2"
+    pg.wait_for_function(f"() => Number(document.querySelector('[data-widget=quant] [data-metric=decode_tokens_per_s]')"
+                         f".dataset.value) < {static_speed} / 2", timeout=LIVE_TIMEOUT_MS)
+    # the live model computes what the build pre-rendered for this preset
+    assert metric(pg, "decode_tokens_per_s") == pytest.approx(prerendered, rel=1e-9)
+    no_errors(watch)
+
+
 def test_no_runtime_byte_before_the_widget_is_needed(page: tuple) -> None:
     pg, watch = page
     pg.goto(watch.origin + QUANT_PAGE)
