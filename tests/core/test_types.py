@@ -1,4 +1,4 @@
-"""The core type-checks clean under mypy, with the settings in pyproject.toml ([tool.mypy]).
+"""The core (and the plugin modules [tool.mypy] lists) type-check clean under mypy's project settings.
 
 mypy runs as a separate process (``python -m mypy``) from the repository
 root, so it reads the project's own configuration and checks the files it
