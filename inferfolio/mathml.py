@@ -111,7 +111,7 @@ class _SourceKeeper(Preprocessor):
     """Remembers the page source, so an error can name the line its formula is on."""
 
     def run(self, lines: list[str]) -> list[str]:
-        self.md.math_source = "\n".join(lines)  # type: ignore[attr-defined]
+        self.md.math_source = "\n".join(lines)
         return lines
 
 

@@ -26,6 +26,7 @@ def custom_hardware(memory_gib: float, bandwidth_gbs: float, tflops: float,
     bw = check_number("device_bandwidth_gbs", bandwidth_gbs, 0, 100_000, low_open=True, hint=" (GB/s)")
     fl = check_number("device_tflops", tflops, 0, 100_000, low_open=True, hint=" (TFLOP/s)")
     ref = HARDWARE["rtx-4080"]
+    assert ref.gpu is not None  # the rtx-4080 preset is a discrete GPU
     gpu = replace(ref.gpu, name=f"custom GPU ({mem:g} GiB, {bw:g} GB/s, {fl:g} TFLOP/s)",
                   vram_gib=mem, bandwidth_gbs=bw, fp16_tflops=fl)
     return Hardware("custom", f"Custom GPU: {mem:g} GiB, {bw:g} GB/s, {fl:g} TFLOP/s + desktop host",

@@ -14,12 +14,14 @@ holds it and the tests check the derived count against its rounding.
 the 256 byte tokens); it only feeds the GGUF metadata-size estimate.
 """
 
+from typing import Any
+
 from inferlab.catalog.shapes import ModelShape
 
 HF = "https://huggingface.co/"
 
 
-def _preset(**kw) -> ModelShape:
+def _preset(**kw: Any) -> ModelShape:
     kw.setdefault("head_dim", kw["hidden_size"] // kw["n_heads"])
     return ModelShape(**kw)
 

@@ -8,6 +8,8 @@ module is the one place callers import them from.
 
 from __future__ import annotations
 
+from typing import Any
+
 from inferlab.catalog.model_presets import PRESETS_TABLE
 from inferlab.catalog.shapes import (ARCHITECTURES, SHAPE_FIELDS, ModelShape, apply_overrides,
                                      synthesize_shape, validate_shape)
@@ -29,7 +31,7 @@ def get_preset(name: str) -> ModelShape:
     return PRESETS[key]
 
 
-def build_shape(model: str = "llama-3-8b", params: float | None = None, **overrides) -> ModelShape:
+def build_shape(model: str = "llama-3-8b", params: float | None = None, **overrides: Any) -> ModelShape:
     """Resolve a preset (or ``"custom"``) plus shape overrides into a ModelShape.
 
     ``params`` (a parameter count) synthesizes a Llama-3-style dense shape of

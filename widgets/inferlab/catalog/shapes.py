@@ -211,7 +211,7 @@ def synthesize_shape(params: float) -> ModelShape:
         raise InputError("params", params, "a finite number from 1e8 to 2e12 (parameters)")
     if params < 1e8 or params > 2e12:
         raise InputError("params", params, "a number from 1e8 to 2e12 (parameters)")
-    best = None
+    best: tuple[float, int, int, int, int] | None = None
     for hidden in range(1024, 32768 + 1, 1024):  # whole groups of 8 heads x 128
         heads = max(1, hidden // 128)
         ffn = int(round(3.5 * hidden / 256)) * 256
@@ -222,6 +222,7 @@ def synthesize_shape(params: float) -> ModelShape:
         err = abs(total - params) + abs(layers - hidden / 128) * per_layer * 0.25
         if best is None or err < best[0]:
             best = (err, hidden, heads, ffn, layers)
+    assert best is not None  # the hidden-size range above is never empty
     _, hidden, heads, ffn, layers = best
     return ModelShape(
         name="custom", display_name=f"custom ~{params / 1e9:.3g}B", arch="llama",

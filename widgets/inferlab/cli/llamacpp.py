@@ -8,6 +8,7 @@ GB (10^9 bytes) and GiB (2^30 bytes) labelled.
 
 import argparse
 import json
+from typing import Any
 
 from inferlab.units import fmt_both, fmt_gb, fmt_gib, rate_text, render_pairs, render_table
 
@@ -58,19 +59,19 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--threads-batch", "-tb", type=int, default=None, help="batch threads")
 
 
-def _shape_kwargs(args) -> dict:
+def _shape_kwargs(args: argparse.Namespace) -> dict:
     kw = {field: getattr(args, field) for _, field, _ in _SHAPE_FLAGS}
     kw["tied_embeddings"] = args.tied_embeddings
     return {k: v for k, v in kw.items() if v is not None}
 
 
-def _run_kwargs(args) -> dict:
+def _run_kwargs(args: argparse.Namespace) -> dict:
     return {"ctx": args.ctx, "kv_type": args.kv_type, "gpu_layers": args.gpu_layers,
             "vram_gib": args.vram_gib, "ram_gib": args.ram_gib, "hardware": args.hardware,
             "threads": args.threads, "threads_batch": args.threads_batch}
 
 
-def _dump(obj) -> None:
+def _dump(obj: object) -> None:
     print(json.dumps(obj))
 
 
@@ -80,7 +81,7 @@ def _ppl_text(ppl: dict | None) -> str:
     return f"{ppl['delta_ppl']:+.4f} ({ppl['reference_model']}, llama.cpp)"
 
 
-def _cmd_quant(args) -> int:
+def _cmd_quant(args: argparse.Namespace) -> int:
     if args.all:
         rows = _calculator().compare_quants(model=args.model, params=args.params,
                                             imatrix=args.imatrix, **_run_kwargs(args),
@@ -162,7 +163,7 @@ def memory_text(r: dict) -> str:
     return "\n".join(out)
 
 
-def _cmd_models(args) -> int:
+def _cmd_models(args: argparse.Namespace) -> int:
     rows = _calculator().list_models()
     if args.json:
         _dump(rows)
@@ -178,7 +179,7 @@ def _cmd_models(args) -> int:
     return 0
 
 
-def _cmd_quants(args) -> int:
+def _cmd_quants(args: argparse.Namespace) -> int:
     rows = _calculator().list_quants()
     if args.json:
         _dump(rows)
@@ -192,7 +193,7 @@ def _cmd_quants(args) -> int:
     return 0
 
 
-def _cmd_hardware(args) -> int:
+def _cmd_hardware(args: argparse.Namespace) -> int:
     rows = _calculator().list_hardware()
     if args.json:
         _dump(rows)
@@ -207,7 +208,7 @@ def _cmd_hardware(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Any) -> None:
     """Add the ``quant``, ``models``, ``quants`` and ``hardware`` commands (``memory`` is the quant widget's)."""
     from inferlab.cli.widgets import TEXT_REPORTS
 

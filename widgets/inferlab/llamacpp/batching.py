@@ -10,6 +10,7 @@ every slot busy (:func:`saturated_throughput`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 #: Cells per sequence of the second probe that fixes an affine decode step (any positive depth gives the slope).
@@ -54,7 +55,7 @@ class StepTimer:
             c = self._decode[n] = (base, slope)
         return c[0] + c[1] * depth_sum, c[1] * n
 
-    def step(self, depths: list[float], chunks: list[tuple[int, int]], outputs: int) -> float:
+    def step(self, depths: Sequence[float], chunks: Sequence[tuple[int, float]], outputs: int) -> float:
         """Seconds of a batch: decode tokens at *depths*, prompt *chunks* ``(tokens, depth)``, *outputs* logits."""
         return self.model.step_seconds(depths, chunks, outputs)
 

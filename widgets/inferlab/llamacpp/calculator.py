@@ -23,7 +23,9 @@ times seconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from inferlab.catalog.hardware import GPU_RESERVED_BYTES, RAM_RESERVED_BYTES
 from inferlab.catalog.hardware import list_hardware as _list_hardware
@@ -31,8 +33,10 @@ from inferlab.catalog.models import build_shape, count_active_params
 from inferlab.catalog.models import list_models as _list_models
 from inferlab.inputs import InputError
 from inferlab.llamacpp.gguf_file import tensor_table
+from inferlab.llamacpp.fit import FitResult
 from inferlab.llamacpp.kv_cache import kv_cache_bytes, kv_cache_bytes_per_token, kv_cells, pad
 from inferlab.llamacpp.params import PARAMS
+from inferlab.llamacpp.placement import Placement
 from inferlab.llamacpp.quality import perplexity_delta
 from inferlab.llamacpp.quant_recipes import FILE_TYPES, list_file_types
 from inferlab.llamacpp.setup import Setup, resolve, summary
@@ -48,7 +52,7 @@ def _config(kw: dict, custom_shape: dict) -> dict:
 
 
 def quant_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", imatrix: bool | None = None,
-                 tensors: bool = False, params: float | None = None, **custom_shape) -> dict:
+                 tensors: bool = False, params: float | None = None, **custom_shape: Any) -> dict:
     """File size and bits per weight of *model* quantized as *quant*.
 
     Keys: ``model``, ``quant``, ``params``, ``file_bytes`` (bytes),
@@ -61,6 +65,7 @@ def quant_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", imatrix: bool
                  custom_shape=custom_shape)
     shape, q = st.shape, st.quant
     s = dict(summary(shape, q, st.imatrix))
+    assert q is not None  # a missing quant was rejected by summary() above
     s["by_type"] = [dict(r) for r in s["by_type"]]
     out = {
         "model": shape.name, "display_name": shape.display_name, "quant": q,
@@ -90,7 +95,8 @@ def _fits_reason(fit: dict, unified: bool) -> str:
     return f"does not fit ({' and '.join(fit['short_of'])} short): " + ", ".join(parts)
 
 
-def _resolved_run(st: Setup, quant: str | None = None):
+def _resolved_run(st: Setup, quant: str | None = None
+                  ) -> tuple[FitResult, Placement, dict, Sequence[float] | None]:
     """(fit result, placement, fit check, split) for the resolved inputs."""
     fit = st.fit(quant)
     split = fit.layers_per_gpu if st.gpus > 1 and st.gpu_layers_request is None else st.tensor_split
@@ -98,7 +104,7 @@ def _resolved_run(st: Setup, quant: str | None = None):
     return fit, p, st.check(p), split
 
 
-def _speed(st: Setup, p, split, quant: str | None = None) -> SpeedModel:
+def _speed(st: Setup, p: Placement, split: Sequence[float] | None, quant: str | None = None) -> SpeedModel:
     return st.speed_model(p, quant, split)
 
 
@@ -110,9 +116,9 @@ def memory_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", ctx: int | N
                   ram_gib: float | None = None, hardware: str | None = None,
                   threads: int | None = None, threads_batch: int | None = None,
                   imatrix: bool | None = None, params: float | None = None, gpus: int = 1,
-                  tensor_split=None, flash_attn: str = "auto", device_memory_gib: float | None = None,
+                  tensor_split: str | Sequence[float] | None = None, flash_attn: str = "auto", device_memory_gib: float | None = None,
                   device_bandwidth_gbs: float | None = None, device_tflops: float | None = None,
-                  parallel: int = 1, **custom_shape) -> dict:
+                  parallel: int = 1, **custom_shape: Any) -> dict:
     """Memory placement, fit and speed of running *model* at *quant* with llama.cpp.
 
     ``gpu_layers`` is ``-ngl`` (the output layer is offloaded first; n_layers+1
@@ -134,6 +140,7 @@ def memory_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", ctx: int | N
                                 device_tflops=device_tflops, parallel=parallel), custom_shape))
     s, q = st.shape, st.quant
     summ = summary(s, q, st.imatrix)
+    assert q is not None  # a missing quant was rejected by summary() above
     fit_result, p, fit, split = _resolved_run(st)
     n_ctx = st.ctx_request if st.ctx_request is not None else fit_result.ctx
     speeds = dict.fromkeys(("decode_tokens_per_s", "decode_tokens_per_s_at_ctx", "prefill_tokens_per_s",
@@ -180,9 +187,9 @@ def compare_quants(model: str = "llama-3-8b", ctx: int | None = 4096, kv_type: s
                    ram_gib: float | None = None, hardware: str | None = None,
                    threads: int | None = None, threads_batch: int | None = None,
                    imatrix: bool | None = None, params: float | None = None, gpus: int = 1,
-                   tensor_split=None, flash_attn: str = "auto", device_memory_gib: float | None = None,
+                   tensor_split: str | Sequence[float] | None = None, flash_attn: str = "auto", device_memory_gib: float | None = None,
                    device_bandwidth_gbs: float | None = None, device_tflops: float | None = None,
-                   parallel: int = 1, **custom_shape) -> list[dict]:
+                   parallel: int = 1, **custom_shape: Any) -> list[dict]:
     """One row per llama.cpp file type, highest precision first.
 
     Row keys: ``quant``, ``bits_per_weight``, ``file_bytes``, ``total_bytes``,
@@ -217,7 +224,8 @@ def compare_quants(model: str = "llama-3-8b", ctx: int | None = 4096, kv_type: s
     return rows
 
 
-def _speed_setup(kw: dict, custom_shape: dict, batch, depth, ctx) -> tuple[Setup, int, int]:
+def _speed_setup(kw: dict, custom_shape: dict, batch: int, depth: int, ctx: int | None
+                 ) -> tuple[Setup, int, int]:
     st = resolve(**_config({**kw, "ctx": None}, custom_shape))
     batch = PARAMS["batch"].parse(batch)
     depth = PARAMS["depth"].with_(high=st.shape.max_ctx - 1,
@@ -236,7 +244,7 @@ def _speed_setup(kw: dict, custom_shape: dict, batch, depth, ctx) -> tuple[Setup
 
 def speed_model(model: str = "llama-3-8b", quant: str = "Q4_K_M", hardware: str | None = None, gpus: int = 1,
                 ctx: int | None = None, gpu_layers: int | None = None, kv_type: str = "f16",
-                flash_attn: str = "auto", **more) -> SpeedModel:
+                flash_attn: str = "auto", **more: Any) -> SpeedModel:
     """The :class:`~inferlab.llamacpp.speed.SpeedModel` of a configuration, for repeated step timing.
 
     *ctx* (KV cells over all slots, default 4096; up to ``parallel`` x the
@@ -264,9 +272,9 @@ def speed_report(model: str = "llama-3-8b", quant: str = "Q4_K_M", hardware: str
                  gpu_layers: int | None = None, kv_type: str = "f16", flash_attn: str = "auto",
                  vram_gib: float | None = None, ram_gib: float | None = None, threads: int | None = None,
                  threads_batch: int | None = None, imatrix: bool | None = None, params: float | None = None,
-                 tensor_split=None, device_memory_gib: float | None = None,
+                 tensor_split: str | Sequence[float] | None = None, device_memory_gib: float | None = None,
                  device_bandwidth_gbs: float | None = None, device_tflops: float | None = None,
-                 **custom_shape) -> dict:
+                 **custom_shape: Any) -> dict:
     """Decode and prefill speed of *batch* sequences decoding together at *depth* cached tokens each.
 
     Keys: ``decode_tokens_per_s`` (aggregate over the batch),
@@ -311,7 +319,7 @@ def batched_decode_tokens_per_s(n_slots: int = 1, model: str = "llama-3-8b", qua
                                 hardware: str | None = None, gpu_layers: int | None = 0, ctx: int = 0,
                                 kv_type: str = "f16", threads: int | None = None,
                                 imatrix: bool | None = None, params: float | None = None,
-                                **custom_shape) -> float:
+                                **custom_shape: Any) -> float:
     """Aggregate decode tokens/s when *n_slots* sequences generate together, *ctx* tokens cached each.
 
     The float-valued form of :func:`speed_report` (``decode_tokens_per_s``
@@ -350,7 +358,7 @@ def list_hardware() -> list[dict]:
 
 
 def kv_cache_report(model: str = "llama-3-8b", ctx: int = 4096, kv_type: str = "f16",
-                    params: float | None = None, **custom_shape) -> dict:
+                    params: float | None = None, **custom_shape: Any) -> dict:
     """KV cache size alone: bytes per token, for *ctx* tokens, and the layer kinds behind it."""
     shape = build_shape(PARAMS["model"].parse(model), params=PARAMS["params"].parse(params), **custom_shape)
     ctx = PARAMS["ctx"].with_(optional=False, high=shape.max_ctx,

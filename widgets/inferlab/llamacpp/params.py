@@ -10,6 +10,8 @@ common/arg.cpp.
 
 from __future__ import annotations
 
+from typing import Any
+
 from inferlab.catalog import choices
 from inferlab.inputs import Param, Params
 
@@ -97,7 +99,7 @@ SHAPE = Params(
                                     ("vocab_size", "Vocabulary", 1_000_000, "--vocab")))
 
 
-def parse(name: str, value):
+def parse(name: str, value: Any) -> Any:
     """*value* validated by the declaration of *name* (InputError naming the field)."""
     return PARAMS[name].parse(value)
 

@@ -19,6 +19,7 @@ preset); everything else that our architectures can reach is modelled:
 * 1-D tensors (norms, biases) and the MoE router are never quantized.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inferlab.llamacpp.ggml_types import GGML_TYPES, ggml_type
@@ -110,7 +111,7 @@ def use_more_bits(i_layer: int, n_layers: int) -> bool:
 class _Counters:
     """The running tensor counters of ``quantize_state_impl``."""
 
-    def __init__(self, tensors: list[TensorSpec], n_layers: int):
+    def __init__(self, tensors: Sequence[TensorSpec], n_layers: int):
         self.n_attention_wv = sum(1 for t in tensors if t.category in ("attn_v", "attn_qkv"))
         self.n_layers = n_layers
         self.i_attention_wv = 0
@@ -255,7 +256,7 @@ def _fallback(t: TensorSpec, chosen: str) -> tuple[str, bool]:
     return repl, True
 
 
-def assign_tensor_types(shape: ModelShape, tensors: list[TensorSpec], quant: str,
+def assign_tensor_types(shape: ModelShape, tensors: Sequence[TensorSpec], quant: str,
                         imatrix: bool | None = None) -> list[tuple[TensorSpec, str, bool]]:
     """Pick the ggml type of every tensor for file type *quant*.
 

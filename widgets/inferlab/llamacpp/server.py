@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
 
@@ -458,7 +459,7 @@ class Server:
             self.end_time = at
             return
         if timer.affine:
-            depths: list[float] = [depth_sum / n] * n if n else []
+            depths: Sequence[float] = [depth_sum / n] * n if n else []
         else:
             depths = self._depths(ahead) + [r.prompt for r in joiners]
         self.tail_t = t = timer.step(depths, timed, outputs)

@@ -12,7 +12,9 @@ None on a GPU machine -- the auto-fit of :mod:`.fit`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from inferlab.catalog.hardware import (GPU_RESERVED_BYTES, RAM_RESERVED_BYTES, Hardware,
                                        custom_hardware, get_hardware)
@@ -32,18 +34,18 @@ DEFAULT_GPU_HARDWARE = "rtx-4090"
 
 
 @functools.lru_cache(maxsize=256)
-def tensors(shape: ModelShape, quant: str, imatrix) -> tuple:
+def tensors(shape: ModelShape, quant: str, imatrix: bool | None) -> tuple:
     """Every tensor of *shape* quantized as *quant* (cached: shapes and names are hashable)."""
     return tuple(quantize_tensors(shape, quant, imatrix))
 
 
 @functools.lru_cache(maxsize=256)
-def summary(shape: ModelShape, quant: str, imatrix) -> dict:
+def summary(shape: ModelShape, quant: str, imatrix: bool | None) -> dict:
     """The GGUF file summary of *shape* at *quant* (cached)."""
     return file_summary(shape, quant, imatrix, tensors=list(tensors(shape, quant, imatrix)))
 
 
-def parse_tensor_split(value, gpus: int) -> tuple[float, ...] | None:
+def parse_tensor_split(value: str | Iterable[float] | None, gpus: int) -> tuple[float, ...] | None:
     """``"3,1"`` or ``[3, 1]`` -> shares per GPU; InputError unless *gpus* non-negative numbers summing above 0."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -88,7 +90,8 @@ class Setup:
     def tensors(self, quant: str | None = None) -> list:
         return list(tensors(self.shape, quant or self.quant, self.imatrix))
 
-    def placement(self, gpu_layers: int, ctx_cells: int, split=None, quant: str | None = None) -> Placement:
+    def placement(self, gpu_layers: int, ctx_cells: int, split: Sequence[float] | None = None,
+                  quant: str | None = None) -> Placement:
         split = split if split is not None else self.tensor_split
         return place(self.shape, self.tensors(quant), ctx_cells, self.kv_type, gpu_layers, self.has_gpu,
                      self.flash_attn, self.gpus, list(split) if split else None, self.parallel)
@@ -103,9 +106,10 @@ class Setup:
         if not self.has_gpu:
             ctx = self.ctx_request if self.ctx_request is not None else self._cpu_ctx(quant)
             return FitResult(0, pad(ctx), (), ("no GPU: every layer on the CPU",))
+        assert self.vram_limit is not None  # resolve() sets it whenever the hardware has a GPU
         free = self.vram_limit - GPU_RESERVED_BYTES
 
-        def trial(ngl: int, cells: int, split) -> Placement:
+        def trial(ngl: int, cells: int, split: Sequence[float] | None) -> Placement:
             return self.placement(ngl, cells, split, quant)
 
         return auto_fit(trial, self.shape.n_layers, self.gpus, free, self.ctx_request, max_ctx,
@@ -135,13 +139,14 @@ class Setup:
             lo, hi = (mid, hi) if ok(mid) else (lo, mid)
         return lo
 
-    def speed_model(self, p: Placement, quant: str | None = None, split=None) -> SpeedModel:
+    def speed_model(self, p: Placement, quant: str | None = None,
+                    split: Sequence[float] | None = None) -> SpeedModel:
         split = split if split is not None else self.tensor_split
         return build_speed_model(self.shape, self.tensors(quant), p, self.hw, self.kv_type, self.threads,
                                  self.threads_batch, self.gpus, list(split) if split else None)
 
 
-def _hardware(hardware, gpu_layers, device) -> Hardware:
+def _hardware(hardware: str | None, gpu_layers: int | None, device: dict[str, Any]) -> Hardware:
     name = PARAMS["hardware"].parse(hardware)
     if name == "custom":
         missing = [k for k, v in device.items() if v is None]
@@ -155,10 +160,14 @@ def _hardware(hardware, gpu_layers, device) -> Hardware:
     return get_hardware(name)
 
 
-def resolve(*, model="llama-3-8b", quant="Q4_K_M", ctx=4096, kv_type="f16", gpu_layers=None,
-            vram_gib=None, ram_gib=None, hardware=None, threads=None, threads_batch=None, imatrix=None,
-            params=None, gpus=1, tensor_split=None, flash_attn="auto", device_memory_gib=None,
-            device_bandwidth_gbs=None, device_tflops=None, parallel=1, custom_shape=None) -> Setup:
+def resolve(*, model: str = "llama-3-8b", quant: str | None = "Q4_K_M", ctx: int | None = 4096,
+            kv_type: str = "f16", gpu_layers: int | None = None, vram_gib: float | None = None,
+            ram_gib: float | None = None, hardware: str | None = None, threads: int | None = None,
+            threads_batch: int | None = None, imatrix: bool | None = None, params: float | None = None,
+            gpus: int = 1, tensor_split: str | Iterable[float] | None = None, flash_attn: str = "auto",
+            device_memory_gib: float | None = None, device_bandwidth_gbs: float | None = None,
+            device_tflops: float | None = None, parallel: int = 1,
+            custom_shape: Mapping[str, Any] | None = None) -> Setup:
     """Validate every input and settle llama.cpp's defaults (see the module docstring)."""
     model = PARAMS["model"].parse(model)
     params = PARAMS["params"].parse(params)

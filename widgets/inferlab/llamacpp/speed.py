@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from inferlab.catalog.devices import Hardware
 from inferlab.catalog.models import ModelShape, active_fraction
@@ -99,13 +100,13 @@ class StepLoad:
     attn_pairs_swa: float
 
 
-def _window_pairs(depth: int, m: int, window: int) -> float:
+def _window_pairs(depth: float, m: int, window: int) -> float:
     """Sum over the chunk's queries j = 1..m of min(depth + j, window) (keys a windowed layer reads)."""
     below = max(0, min(m, window - depth))  # queries that still see their whole history
     return below * depth + below * (below + 1) / 2 + (m - below) * window
 
 
-def step_load(shape: ModelShape, decode_depths: Sequence[int], prompt_chunks: Sequence[tuple[int, int]],
+def step_load(shape: ModelShape, decode_depths: Sequence[float], prompt_chunks: Sequence[tuple[int, float]],
               outputs: int | None = None) -> StepLoad:
     """The :class:`StepLoad` of decode tokens at *decode_depths* plus prompt chunks ``(tokens, depth)``."""
     window = shape.sliding_window if shape.swa_in_llama_cpp and shape.swa_pattern else 0
@@ -162,7 +163,7 @@ class DeviceWork:
         micro-batch picked; KV bytes: the cached keys and values the
         attention reads.
         """
-        experts = self.expert_bytes
+        experts: float = self.expert_bytes
         if experts and n_experts:
             experts *= 1.0 - (1.0 - n_used / n_experts) ** load.tokens
         kv = self.kv_bytes_global * load.kv_tokens_global + self.kv_bytes_swa * load.kv_tokens_swa
@@ -237,7 +238,7 @@ class SpeedModel:
     shape: ModelShape
     n_ubatch: int = N_UBATCH
 
-    def step_seconds(self, decode_depths: Sequence[int] = (), prompt_chunks: Sequence[tuple[int, int]] = (),
+    def step_seconds(self, decode_depths: Sequence[float] = (), prompt_chunks: Sequence[tuple[int, float]] = (),
                      outputs: int | None = None) -> float:
         """Seconds for one llama_decode call: one token per depth in *decode_depths* (each a
         sequence with that many tokens cached) plus *prompt_chunks* ``(tokens, depth)``.
@@ -251,7 +252,7 @@ class SpeedModel:
             return 0.0
         return parts * sum(d.seconds(load, self.n_experts, self.n_used) for d in self.devices)
 
-    def _micro_batches(self, decode_depths: Sequence[int], prompt_chunks: Sequence[tuple[int, int]],
+    def _micro_batches(self, decode_depths: Sequence[float], prompt_chunks: Sequence[tuple[int, float]],
                        outputs: int | None) -> tuple[int, StepLoad]:
         """(number of micro-batches, the load of each) of one llama_decode call (0 parts when empty)."""
         load = step_load(self.shape, decode_depths, prompt_chunks, outputs)
@@ -264,7 +265,7 @@ class SpeedModel:
                             load.attn_pairs_global / parts, load.attn_pairs_swa / parts)
         return parts, load
 
-    def step_work(self, decode_depths: Sequence[int] = (), prompt_chunks: Sequence[tuple[int, int]] = (),
+    def step_work(self, decode_depths: Sequence[float] = (), prompt_chunks: Sequence[tuple[int, float]] = (),
                   outputs: int | None = None) -> list[dict]:
         """FLOPs and bytes of the :meth:`step_seconds` call with the same arguments, per device in layer order.
 
@@ -282,8 +283,8 @@ class SpeedModel:
                          "seconds": parts * d.seconds(load, self.n_experts, self.n_used) if parts else 0.0})
         return rows
 
-    def device_seconds(self, decode_depths: Sequence[int] = (),
-                       prompt_chunks: Sequence[tuple[int, int]] = ()) -> list[dict]:
+    def device_seconds(self, decode_depths: Sequence[float] = (),
+                       prompt_chunks: Sequence[tuple[int, float]] = ()) -> list[dict]:
         """:meth:`step_seconds` per device, in layer order: ``[{"device", "seconds"}, ...]``."""
         load = step_load(self.shape, decode_depths, prompt_chunks)
         return [{"device": d.name, "seconds": d.seconds(load, self.n_experts, self.n_used)}
@@ -357,20 +358,21 @@ def build_speed_model(shape: ModelShape, tensors: list[QuantizedTensor], p: Plac
     out_flops = 2.0 * shape.hidden_size * shape.vocab_size
     devices = []
     for dev in range(n_dev):
-        common = dict(n_layers=layers[dev] + (1 if dev == out_dev else 0), dense_bytes=dense[dev],
+        common: dict[str, Any] = dict(n_layers=layers[dev] + (1 if dev == out_dev else 0), dense_bytes=dense[dev],
                       expert_bytes=expert[dev], block_flops=flops[dev],
                       output_flops=out_flops if dev == out_dev else 0.0,
                       kv_bytes_global=kv_g[dev], kv_bytes_swa=kv_s[dev], attn_flops_global=at_g[dev],
                       attn_flops_swa=at_s[dev])
         if dev == 0:
-            discrete = gpu is not None and not hw.unified and gpu.pcie_gbs
+            pcie_gbs = gpu.pcie_gbs if gpu is not None and not hw.unified else None
             devices.append(DeviceWork(
                 name="CPU", is_gpu=False, ram_matrix_bytes=dense[0] + expert[0], bandwidth=cpu_bw,
                 overhead_s=c.decode_overhead_us * 1e-6, peak_flops=cpu_peak, vec_eff=c.prefill_eff,
                 matmul_eff=c.prefill_eff, token_layer_s=0.0, attn_eff=c.prefill_eff,
-                offload_peak=(gpu.fp16_tflops * 1e12 * gpu.prefill_eff) if discrete else 0.0,
-                pcie=(gpu.pcie_gbs * 1e9) if discrete else 0.0, **common))
+                offload_peak=(gpu.fp16_tflops * 1e12 * gpu.prefill_eff) if gpu is not None and pcie_gbs else 0.0,
+                pcie=(pcie_gbs * 1e9) if pcie_gbs else 0.0, **common))
         else:
+            assert gpu is not None  # devices past the CPU exist only when there is a GPU (splits)
             devices.append(DeviceWork(
                 name=f"GPU{dev - 1}", is_gpu=True, ram_matrix_bytes=0,
                 bandwidth=gpu.bandwidth_gbs * 1e9 * gpu.decode_bw_eff,

@@ -224,10 +224,10 @@ class Inference:
                 server.plan(now)
                 self._sync(server, now)
         while self.waiting:
-            server = self._free_server()
-            if server is None:
+            free = self._free_server()
+            if free is None:
                 break
-            self._start(server, self.waiting.popleft(), now)
+            self._start(free, self.waiting.popleft(), now)
 
     def decoding_per_server(self) -> list[int]:
         """Slots generating on each server, as of its last step boundary, in server order."""

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from inferlab.inputs import InputError
 from inferlab.llamacpp.batching import CTX_PAD, StepTimer, slot_context
 from inferlab.pipeline.config import Config
 from inferlab.units import GiB
+
+if TYPE_CHECKING:  # the calculator is imported on first use (see _calculator)
+    from inferlab.llamacpp.speed import SpeedModel
 
 #: Fewest KV cells per slot the default ``-c`` may shrink to before the configuration counts as not loading.
 MIN_SLOT_CTX = CTX_PAD
@@ -91,7 +95,7 @@ def resolve_speeds(cfg: Config) -> Speeds:
 
 @functools.lru_cache(maxsize=64)
 def _calculator(model: str, quant: str, hardware: str, gpus: int, slots: int, ctx_size: int | None,
-                kv_unified: bool):
+                kv_unified: bool) -> tuple[SpeedModel, int, int, str]:
     """(step model, -c, trained context, memory in words) of one server; cached for sweeps and live controls."""
     from inferlab.catalog.hardware import get_hardware
     from inferlab.catalog.models import build_shape
@@ -102,7 +106,8 @@ def _calculator(model: str, quant: str, hardware: str, gpus: int, slots: int, ct
     if gpus > 1 and (hw.gpu is None or hw.unified):
         raise InputError("gpus", gpus, f"1 (hardware {hardware!r} has {'one integrated GPU' if hw.unified else 'no GPU'})")
     # A serving llama-server offloads every layer when there is a GPU (-ngl 99).
-    common = dict(model=model, quant=quant, hardware=hardware, gpus=gpus, gpu_layers=999 if hw.gpu else 0,
+    common: dict[str, Any] = dict(model=model, quant=quant, hardware=hardware, gpus=gpus,
+                                  gpu_layers=999 if hw.gpu else 0,
                   parallel=slots)
 
     def report(n_ctx: int) -> dict:
@@ -138,7 +143,7 @@ def _calculator(model: str, quant: str, hardware: str, gpus: int, slots: int, ct
     return sm, n_ctx, shape.max_ctx, memory
 
 
-def _largest(report, lo: int, hi: int, step: int) -> int:
+def _largest(report: Callable[[int], dict], lo: int, hi: int, step: int) -> int:
     """The largest context, a multiple of *step* cells between *lo* (fits) and *hi* (does not), that fits."""
     lo, hi = lo // step, hi // step + 1
     while hi - lo > 1:

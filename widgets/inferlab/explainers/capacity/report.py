@@ -113,6 +113,7 @@ def answer(q: Question) -> dict[str, Any]:
     if srv.max_slots:
         solver = Solver(q, srv)
         floor = solver.floor()
+        assert floor.client is not None  # one request alone never saturates
         out.update(floor_p99_ms=floor.client.p99 * 1000.0, floor_ttft_p99_ms=floor.client.ttft_p99 * 1000.0)
         if floor.meets(q):
             best = solver.smallest(first_guess(q, srv))

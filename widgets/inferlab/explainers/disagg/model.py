@@ -81,7 +81,7 @@ def _setup(model: str, quant: str, hardware: str, gpus: int, prompt_cap: int, ou
     if per_slot > shape.max_ctx:
         raise InputError("prompt_tokens", prompt_cap, f"prompt + output (at their largest) within "
                                                       f"{shape.display_name}'s {shape.max_ctx:,}-token context")
-    common = dict(model=model, quant=quant, hardware=hardware, gpus=gpus, gpu_layers=999)
+    common: dict[str, Any] = dict(model=model, quant=quant, hardware=hardware, gpus=gpus, gpu_layers=999)
 
     def fits(n: int) -> bool:
         return memory_report(**common, ctx=n * per_slot, parallel=n)["fits"]

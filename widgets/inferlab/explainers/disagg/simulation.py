@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from inferlab.llamacpp.batching import StepTimer
 from inferlab.llamacpp.server import Request as ServerRequest
@@ -129,7 +129,7 @@ class _Run:
         if inst.first:
             if inst.role == PREFILL:
                 for r in inst.first:
-                    self.send(inst, r, now)
+                    self.send(inst, cast(Request, r), now)  # the server holds the requests this run added
             inst.first.clear()
         inst.out.clear()  # finished: their times are on the requests
         if inst.busy and inst.armed != inst.version:
@@ -153,6 +153,7 @@ class _Run:
     # -- the KV transfer ------------------------------------------------------------------------------
     def send(self, src: Instance, r: Request, now: float) -> None:
         link = self.cluster.link
+        assert link is not None  # only a disaggregated cluster (prefill instances, a link) sends
         dst = min(self.back, key=lambda i: (i.routing_load(), i.index))
         dst.incoming += 1
         r.target = dst
@@ -170,6 +171,7 @@ class _Run:
     def arrived(self, src: Instance, r: Request, now: float) -> None:
         r.sent = now
         dst = r.target
+        assert dst is not None  # send() set it
         dst.incoming -= 1
         dst.add(r, now)
         self.sync(dst, now)

@@ -155,7 +155,7 @@ def _report(items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
            "slots": st.slots, "slots_fit": st.slots_fit, "per_slot_tokens": st.per_slot_tokens,
            "link": v["link"], "link_label": LINKS[v["link"]].label, "link_source": LINKS[v["link"]].source,
            **transfer(v, st)}
-    idle = {**_NO_SERVING, "splits": [], "colocated_curve": [], "disagg_curve": []}
+    idle: dict[str, Any] = {**_NO_SERVING, "splits": [], "colocated_curve": [], "disagg_curve": []}
     if not v["simulate"]:
         return {**out, **idle, "truncated": False, "events": 0}
     served = _serving(v, st)

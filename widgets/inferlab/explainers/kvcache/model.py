@@ -291,7 +291,7 @@ def kv_report(values: dict[str, Any]) -> dict[str, Any]:
 
 def compare_variants(values: dict[str, Any]) -> list[dict[str, Any]]:
     """The same inputs with each attention variant (rows in VARIANTS order); variants tp cannot split are marked."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for variant in VARIANTS:
         try:
             r = kv_report({**values, "attention": variant, "kv_heads": values["kv_heads"] if variant == "gqa" else None})

@@ -203,7 +203,7 @@ class Simulation:
         return r.prompt + r.outputs[i]
 
     def _place_chunks(self, r: Request) -> bool:
-        seqs = []
+        seqs: list[Seq] = []
         for i in range(len(r.outputs)):
             if r.generated[i] >= r.outputs[i]:
                 continue
@@ -231,7 +231,7 @@ class Simulation:
                 self.prefix.append(b)
         own = r.prompt - full_prefix
         live = [i for i in range(len(r.outputs)) if r.generated[i] < r.outputs[i]]
-        blocks = []
+        blocks: list[int] = []
         for k in range(math.ceil(own / B)):
             self.events += 1
             b = pool.take(r.rid)

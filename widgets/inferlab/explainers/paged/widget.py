@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from inferlab.explainers.paged.model import MAX_EVENTS, POLICIES, POLICY_NAMES, Setup, Simulation, compare, make_trace
@@ -156,7 +157,7 @@ class PagedWidget(Animated):
     def act(self, name: str) -> None:
         self.sim.add(make_trace(self.setup, self.rng, BURST, first_id=self.sim.next_id, at=self.sim.t))
 
-    def control(self, changes: dict[str, Any]) -> None:
+    def control(self, changes: Mapping[str, Any]) -> None:
         """Only the speed is live; the simulation continues."""
 
     def view(self) -> View:

@@ -265,6 +265,7 @@ def run(sm: SpeedModel, hw: Hardware, requests: list[Request], budget: int | Non
         head = waiting[0] if waiting else None
         limit = min((r.decode_left for r in active), default=None)
         if head is None:  # decode only, until the next sequence finishes
+            assert limit is not None  # nothing waits, so some sequence is decoding
             k, chunk, last = limit, 0, False
         else:
             if budget is not None and budget <= len(active):
@@ -279,12 +280,13 @@ def run(sm: SpeedModel, hw: Hardware, requests: list[Request], budget: int | Non
                 head.prefill_start = t
         depths = [r.cached for r in active]
         outputs = len(active) + (1 if last else 0)
-        work = span(sm, hw, k, depths, (chunk, head.cached) if chunk else None, outputs)
+        work = span(sm, hw, k, depths, (chunk, head.cached) if chunk and head is not None else None, outputs)
         sched.work = sched.work + work
         deepest = step(sm, hw, [d + k - 1 for d in depths],
-                       [(chunk, head.cached + chunk * (k - 1))] if chunk else [], outputs).seconds
+                       [(chunk, head.cached + chunk * (k - 1))] if chunk and head is not None else [],
+                       outputs).seconds
         sched.segments.append(Segment(t, t + work.seconds, k, len(active), deepest, work, chunk,
-                                      head.name if chunk else None))
+                                      head.name if chunk and head is not None else None))
         t += work.seconds
         for r in active:
             r.cached += k

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from inferlab.catalog import choices
 from inferlab.inputs import InputError, Param, Params
@@ -192,7 +192,7 @@ def compute(v: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Schedule]]:
         "ridge_point": roof.ridge,
         "batch_first_ttft_s": together.requests[0].first_token,
         "batch_last_ttft_s": together.requests[-1].first_token,
-        "batch_makespan_s": max(r.finish for r in together.requests),
+        "batch_makespan_s": max(cast(float, r.finish) for r in together.requests),  # run() finished them all
         "decode_step_s": alone_step, "stall_unchunked_s": whole.longest_step("arriving"),
         "stall_chunked_s": chunked.longest_step("arriving"),
         "arriving_ttft_unchunked_s": whole.requests[-1].first_token,

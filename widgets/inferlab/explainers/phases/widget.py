@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from inferlab.formulas import Formula
 from inferlab.ui import svg
@@ -209,7 +209,9 @@ def _step_spans(run: Schedule, lead: float) -> list[svg.Span]:
 def chunking_chart(r: dict[str, Any], runs: dict[str, Schedule]) -> str:
     """Two rows: the arriving prompt read in one step, and in chunks (steps carry the running sequences' tokens)."""
     whole, chunked, lead = runs["whole"], runs["chunked"], r["decode_step_s"]
-    end = LEAD_STEPS * lead + max(whole.requests[-1].first_token, chunked.requests[-1].first_token)
+    # run() gave the arriving request its first token in both runs
+    end = LEAD_STEPS * lead + max(cast(float, whole.requests[-1].first_token),
+                                  cast(float, chunked.requests[-1].first_token))
     desc = (f"{r['batch']} running sequence(s) decode; after {LEAD_STEPS} steps a {r['prompt']:,}-token prompt "
             f"arrives. Whole: one step of "
             f"{seconds_text(r['stall_unchunked_s'])}, first token at {seconds_text(r['arriving_ttft_unchunked_s'])}. "
