@@ -111,7 +111,7 @@ class _SourceKeeper(Preprocessor):
     """Remembers the page source, so an error can name the line its formula is on."""
 
     def run(self, lines: list[str]) -> list[str]:
-        self.md.math_source = "\n".join(lines)
+        setattr(self.md, "math_source", "\n".join(lines))   # noqa: B010 - an attribute Markdown does not declare
         return lines
 
 
@@ -143,7 +143,8 @@ def _fail(md: Markdown, tex: str, error: MathError) -> MathError:
 
 
 class _InlineMath(InlineProcessor):
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # noqa: N802 - Markdown's API
+    # Markdown's stubs declare InlineProcessor.handleMatch against Pattern's older signature.
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # type: ignore[override]  # noqa: N802
         tex = m.group(1)
         try:
             mathml = to_mathml(tex, display=False)
