@@ -80,8 +80,8 @@ def interaction_to_live(page) -> float:  # type: ignore[no-untyped-def]
         return [t, state]; }""")
     if state != "static":
         raise RuntimeError(f"the calculator was already {state!r} when touched; the measure would be too kind")
-    page.wait_for_function("document.querySelector('[data-widget=quant]').dataset.state === 'live'", timeout=120_000)
-    t1 = page.evaluate("window.__ifw.states.filter(s => s[0] === 'live').map(s => s[1])[0]")
+    page.wait_for_function("() => document.querySelector('[data-widget=quant]').dataset.state === 'live'", timeout=120_000)
+    t1 = page.evaluate("() => window.__ifw.states.filter(s => s[0] === 'live').map(s => s[1])[0]")
     return t1 - t0
 
 
@@ -127,9 +127,9 @@ def measure(base: str) -> dict:
         page = context.new_page()
         page.goto(base + QUANT_PAGE, wait_until="load")
         page.wait_for_timeout(2000)
-        out["static_visible_ms"] = round(page.evaluate("window.__ifw.visible"), 1)
+        out["static_visible_ms"] = round(page.evaluate("() => window.__ifw.visible"), 1)
         out["first_contentful_paint_ms"] = round(page.evaluate(
-            "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"), 1)
+            "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"), 1)
         out["bytes_before_live"] = counter.total
         out["runtime_bytes_before_live"] = sum(n for u, n in counter.urls if "/pyodide/" in u or ".whl" in u)
         out["interaction_to_live_cold_ms"] = round(interaction_to_live(page), 1)
@@ -154,7 +154,7 @@ def measure(base: str) -> dict:
         root = page.locator('[data-widget="pipeline"]')
         root.scroll_into_view_if_needed()
         page.locator('[data-widget="pipeline"] input[name="workers"]').focus()
-        page.wait_for_function("document.querySelector('[data-widget=pipeline]').dataset.state === 'live'",
+        page.wait_for_function("() => document.querySelector('[data-widget=pipeline]').dataset.state === 'live'",
                                timeout=120_000)
         page.click('[data-widget="pipeline"] [data-action="spike"]')
         out["pipeline_fps"] = page.evaluate(FPS_SCRIPT, 5000)
