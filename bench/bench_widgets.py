@@ -153,7 +153,7 @@ def measure(base: str) -> dict:
         page.goto(base, wait_until="load")
         root = page.locator('[data-widget="pipeline"]')
         root.scroll_into_view_if_needed()
-        page.locator('[data-widget="pipeline"] input[name="workers"]').focus()
+        page.locator('[data-widget="pipeline"] input[name="workers"]').press("ArrowRight")   # a reader's first touch starts live mode
         page.wait_for_function("() => document.querySelector('[data-widget=pipeline]').dataset.state === 'live'",
                                timeout=120_000)
         page.click('[data-widget="pipeline"] [data-action="spike"]')
