@@ -71,7 +71,7 @@ class _NoAliasLoader(yaml.SafeLoader):
                 self.column += 1
             length -= 1
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not supported; write the value out", event.start_mark)
@@ -155,7 +155,8 @@ class _JsonReader:
 
     def mark(self, position: int) -> yaml.Mark:
         line = bisect_right(self.line_starts, position) - 1
-        return yaml.Mark("json", position, line, position - self.line_starts[line], None, None)
+        # No buffer to quote: PyYAML accepts None there (its stubs say int).
+        return yaml.Mark("json", position, line, position - self.line_starts[line], None, None)  # type: ignore[arg-type]
 
     def fail(self, position: int, message: str) -> NoReturn:
         raise _JsonSyntaxError(position, message)
@@ -194,13 +195,13 @@ class _JsonReader:
             if self.text.startswith(word, position):
                 end = position + len(word)
                 return yaml.ScalarNode(_TAG + kind, word, self.mark(position), self.mark(end)), end
-        word = re.match(r"[^\s,:\[\]{}\"]{1,40}", self.text[position:])
-        shown = repr(word.group() if word else char)
+        found = re.match(r"[^\s,:\[\]{}\"]{1,40}", self.text[position:])
+        shown = repr(found.group() if found else char)
         self.fail(position, f"{shown} is not a JSON value; expected text in double quotes, a number, true, false, null, [ or {{")
 
     def string(self, position: int) -> tuple[str, int]:
         try:
-            return json.decoder.scanstring(self.text, position + 1, True)
+            return json.decoder.scanstring(self.text, position + 1, True)  # type: ignore[attr-defined]  # public, undeclared in typeshed
         except json.JSONDecodeError as exc:
             message = next((text for start, text in _STRING_ERRORS if exc.msg.startswith(start)), exc.msg)
             self.fail(exc.pos, message)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from markupsafe import Markup
 TEXT_META_KEYS = ("title", "description")
 
 
-def escape_page_meta(meta: dict[str, Any]) -> None:
+def escape_page_meta(meta: MutableMapping[str, Any]) -> None:
     """Replace the plain-text front matter values of *meta* with escaped ``Markup`` (idempotent)."""
     for key in TEXT_META_KEYS:
         value = meta.get(key)

@@ -125,9 +125,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.resume = self.resume_data.view
         sources = [self._docs_uri(self.resume_path, config), self.resume_data.photo]
         self.photo = []
-        if self.resume_data.photo:
-            self.photo = photo_sizes(find_file(self.resume_data.photo), self.config.photo_dir.strip("/"),
-                                     self.root / self.config.photo_cache)
+        photo_source = find_file(self.resume_data.photo) if self.resume_data.photo else None
+        if photo_source is not None:   # read_resume has checked that a named photo exists among the docs
+            self.photo = photo_sizes(photo_source, self.config.photo_dir.strip("/"), self.root / self.config.photo_cache)
         for uri in filter(None, sources):  # the résumé file and the photo's original (with its metadata) stay private
             file = files.get_file_from_path(uri)
             if file is not None:
@@ -185,7 +185,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     # -- pages ----------------------------------------------------------------
 
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+    # MkDocs types the context as a TypedDict of its own keys; this plugin adds keys of its own to it.
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,  # type: ignore[override]
+                        nav: Navigation) -> dict[str, Any]:
         if not self.config.enabled:
             return context
         context["resume"] = self.resume
@@ -258,7 +260,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             return
         from material.plugins.blog.readtime import readtime
 
-        page.config.readtime = readtime(without_widgets(html), blog.config.post_readtime_words_per_minute)
+        post: Any = page   # a blog post (material.plugins.blog.structure.Post), which has its own config
+        post.config.readtime = readtime(without_widgets(html), blog.config.post_readtime_words_per_minute)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:

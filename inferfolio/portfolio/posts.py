@@ -105,7 +105,8 @@ def parse_post(text: str, display_name: str, schema: Record) -> dict[str, Any]:
 
 def find_posts(posts_dir: Path) -> tuple[list[Path], list[Path]]:
     """(Markdown posts, other files) under *posts_dir*, sorted; hidden files are skipped."""
-    markdown, other = [], []
+    markdown: list[Path] = []
+    other: list[Path] = []
     for path in sorted(posts_dir.rglob("*")):
         if path.is_dir() or any(part.startswith(".") for part in path.relative_to(posts_dir).parts):
             continue

@@ -241,7 +241,9 @@ class Record(Field):
                 ctx.fail(key_node, sub, "appears twice")
                 continue
             nodes[key] = value_node
-            result[key] = allowed.get(key, self.other).check(value_node, sub, ctx)
+            field = allowed.get(key, self.other)
+            assert field is not None   # unknown keys without `other` were refused above
+            result[key] = field.check(value_node, sub, ctx)
         for key, spec in self.required.items():
             if key not in nodes:
                 ctx.fail(node, f"{path}.{key}" if path else key, f"is missing; expected {spec.expected}")

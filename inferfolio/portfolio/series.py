@@ -28,7 +28,7 @@ names stay plain text here; the templates escape them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,7 @@ def _numbering_problems(title: str, entries: Sequence[Entry]) -> list[str]:
     return problems
 
 
-def use_series_template(meta: dict[str, Any], series: Sequence[Series], src_uri: str) -> None:
+def use_series_template(meta: MutableMapping[str, Any], series: Sequence[Series], src_uri: str) -> None:
     """Draw a post of a series with the series template (a post set to another template keeps it)."""
     if meta.get("template", BLOG_POST_TEMPLATE) == BLOG_POST_TEMPLATE and _series_of(series, src_uri) is not None:
         meta["template"] = SERIES_POST_TEMPLATE

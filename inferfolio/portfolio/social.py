@@ -43,11 +43,12 @@ class Card:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int,
+          max_lines: int) -> list[str]:
     """Greedy word wrap of *text* into at most *max_lines* lines of *width* pixels (the last ends in '…' if cut)."""
     words = text.split()
     lines: list[str] = []

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -140,7 +141,7 @@ class WidgetsPlugin(BasePlugin[WidgetsConfig]):
                      len(self.pages_with_widgets), self.build)
 
 
-def _script(value: dict[str, str]):
+def _script(value: dict[str, str]) -> Any:
     from mkdocs.config.config_options import ExtraScriptValue
 
     script = ExtraScriptValue(value["path"])
