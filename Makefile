@@ -51,7 +51,7 @@ bench: install
 # Lighthouse (npm, pinned) on four pages of the built site and on a stock Material
 # site, served with gzip; fails below the thresholds in tests/audit/lighthouse_audit.py.
 audit: install
-	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python tests/audit/lighthouse_audit.py --runs 3
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python tests/audit/lighthouse_audit.py --runs 5
 
 # A new site for someone else: `make new-site DIR=../my-site` (RESUME=native for the YAML format).
 new-site: install

@@ -170,7 +170,7 @@ def gate(results: list[PageResult]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (median performance)")
+    parser.add_argument("--runs", type=int, default=5, help="Lighthouse runs per page (median performance)")
     parser.add_argument("--site", type=Path, help="an already built site folder (default: build one)")
     parser.add_argument("--json", type=Path, help="also write the summaries to this file")
     args = parser.parse_args(argv)
