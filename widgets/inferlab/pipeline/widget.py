@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from inferlab.inputs import Param, Params
+from inferlab.pipeline.config import CONTROL_FIELDS
 from inferlab.pipeline.config import PARAMS as CONFIG
 from inferlab.pipeline.config import RUN_PARAMS as RUN
 from inferlab.pipeline.metrics import HistogramSnapshot, LatencyHistogram
@@ -44,12 +45,17 @@ NODES = (
 )
 
 
+#: The simulator's field behind each widget input that comes from it (filled by _from_config).
+CONFIG_FIELD: dict[str, str] = {}
+
+
 def _from_config(field: str, name: str | None = None, **changes: Any) -> Param:
     """The simulator's declaration of *field* (label, unit, help, source), under the widget's *name*.
 
     *changes* are the widget's own choices only: a starting value for the page
     and a range the browser can run within its event budget.
     """
+    CONFIG_FIELD[name or field] = field
     return CONFIG[field].with_(name=name or field, flag=None, aliases=(), **changes)
 
 
@@ -80,16 +86,11 @@ PARAMS = Params([
 
 def sim_config(values: dict[str, Any]) -> dict[str, Any]:
     """Validated widget inputs -> the simulator's config mapping."""
-    return {
-        "workers": values["workers"], "arrival_rate": values["arrival_rate"], "cache_enabled": values["cache"],
-        "model": values["model"], "quant": values["quant"], "hardware": values["hardware"],
-        "replicas": values["replicas"], "gpus": values["gpus"], "slots": values["slots"],
-        "spike_multiplier": values["spike"], "spike_duration_s": values["spike_s"], "spike_at_s": values["spike_at"],
-    }
+    return {field: values[name] for name, field in CONFIG_FIELD.items()}
 
 
-_CONTROL_FIELDS = {"workers": "workers", "arrival_rate": "arrival_rate", "cache": "cache_enabled",
-                   "model": "model", "quant": "quant", "hardware": "hardware", "slots": "slots"}
+#: Widget inputs the running simulation takes without a restart, and their config fields.
+_CONTROL_FIELDS = {name: field for name, field in CONFIG_FIELD.items() if field in CONTROL_FIELDS}
 
 
 class PipelineWidget(Animated):
